@@ -1,0 +1,69 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"gridgov/dispatch"
+	"gridgov/geo"
+)
+
+// Error is an API error as clients see it: {"error":{"code","message","field"}}.
+type Error struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// badRequest is a 400 naming the offending field.
+func badRequest(field, msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_argument", Message: msg, Field: field}
+}
+
+// errorTable maps domain errors to statuses; the first match wins. Anything else is a 500 whose text the
+// client never sees.
+var errorTable = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{geo.ErrNotFound, http.StatusNotFound, "not_found"},
+	{dispatch.ErrConflict, http.StatusConflict, "conflict"},
+	{dispatch.ErrInvalidTransition, http.StatusConflict, "invalid_transition"},
+	{context.DeadlineExceeded, http.StatusServiceUnavailable, "unavailable"},
+}
+
+// writeError answers with the JSON error for err. Only server-side failures are logged.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
+		for _, row := range errorTable {
+			if errors.Is(err, row.err) {
+				e = &Error{Status: row.status, Code: row.code, Message: row.err.Error()}
+				break
+			}
+		}
+		if e.Status == http.StatusNotFound {
+			e.Message = err.Error()
+		}
+	}
+	if e.Status >= 500 {
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, e.Status, map[string]*Error{"error": e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,37 @@
+package api
+
+import (
+	"io/fs"
+	"net/http"
+)
+
+// routes lists every route on one screen.
+func (s *Server) routes() {
+	s.mux.Handle("GET /healthz", handleHealth(s.db))
+	s.mux.Handle("GET /api/v1/units", handleUnits(s.log, s.units))
+	s.mux.Handle("GET /api/v1/units/{code}", handleUnit(s.log, s.units))
+	s.mux.Handle("/api/", handleNoRoute())
+	s.mux.Handle("/", handleStatic(s.web))
+}
+
+// handleNoRoute answers unknown API paths with a JSON 404 instead of the web app.
+func handleNoRoute() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]*Error{"error": {Code: "not_found",
+			Message: "no route " + r.Method + " " + r.URL.Path}})
+	}
+}
+
+// handleStatic serves the embedded web app for GET and HEAD.
+func handleStatic(web fs.FS) http.Handler {
+	files := http.FileServerFS(web)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]*Error{"error": {Code: "method_not_allowed",
+				Message: r.Method + " is not allowed on " + r.URL.Path}})
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"gridgov/api"
+	"gridgov/data"
+	"gridgov/web"
+)
+
+// serve applies migrations and serves until ctx ends, then drains requests for up to ten seconds.
+func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := newFlags("serve", io.Discard)
+	addr := fs.String("addr", e.addr, "listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pool, err := openMigrated(ctx, e, log)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	srv := &http.Server{
+		Handler:           api.NewServer(log, pool, data.NewUnitStore(pool), web.Static()),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "gridgov serving on http://%s\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// openMigrated connects and applies migrations, waiting up to 30 s for a database that is still starting.
+func openMigrated(ctx context.Context, e env, log *slog.Logger) (*data.Pool, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		pool, err := data.Open(ctx, e.databaseURL)
+		if err == nil {
+			if applied, err := data.Migrate(ctx, pool); err != nil {
+				pool.Close()
+				return nil, fmt.Errorf("migrate: %w", err)
+			} else if len(applied) > 0 {
+				log.Info("migrations applied", "versions", applied)
+			}
+			return pool, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("%w (is the database up? `make db-up` starts the local one)", err)
+		}
+		log.Warn("database not ready; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func migrate(ctx context.Context, e env, stdout io.Writer) error {
+	pool, err := data.Open(ctx, e.databaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	applied, err := data.Migrate(ctx, pool)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(stdout, "schema is up to date")
+	} else {
+		fmt.Fprintf(stdout, "applied migrations %v\n", applied)
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+// Package dispatch holds gridgov's cases: the service catalogue, the six-step workflow's states and actions,
+// routing, deadlines and KPIs. It imports geo and no storage or HTTP technology; the storage it needs is declared
+// here as small interfaces and implemented in package data.
+package dispatch
+
+import (
+	"errors"
+	"time"
+
+	"gridgov/geo"
+)
+
+// Sentinel errors shared by the layers; package data translates database errors into these at its edge.
+var (
+	ErrNotFound          = geo.ErrNotFound
+	ErrConflict          = errors.New("conflict")
+	ErrInvalidTransition = errors.New("invalid transition")
+)
+
+// Status is where a case stands in the workflow (DESIGN.md §6 fixes the names).
+type Status string
+
+const (
+	StatusReported     Status = "reported"
+	StatusHeard        Status = "heard"
+	StatusDeliberating Status = "deliberating"
+	StatusDecided      Status = "decided"
+	StatusDispatched   Status = "dispatched"
+	StatusInProgress   Status = "in_progress"
+	StatusResolved     Status = "resolved"
+	StatusVerified     Status = "verified"
+	StatusClosed       Status = "closed"
+	StatusSuspended    Status = "suspended"
+	StatusCancelled    Status = "cancelled"
+)
+
+// Open reports whether a case in this status still needs work.
+func (s Status) Open() bool { return s != StatusClosed && s != StatusCancelled }
+
+// Classification is how the grid hears a case (网格听事).
+type Classification string
+
+const (
+	ClassImmediate  Classification = "immediate"  // 即办
+	ClassPending    Classification = "pending"    // 待办
+	ClassEscalate   Classification = "escalate"   // 上报
+	ClassSuggestion Classification = "suggestion" // 建议
+	ClassRedo       Classification = "redo"       // 重办
+)
+
+// Case is one resident's matter as gridgov tracks it. Coordinates are WGS-84; OrigLon/OrigLat/CRS keep what the
+// reporter sent. Unit codes are those the locator found; AssigneeCode is the org unit or department handling it.
+type Case struct {
+	ID             int64
+	Category       string
+	Description    string
+	Address        string
+	Channel        string // app, wechat, hotline, walk_in, box, patrol, open311
+	Urgency        string // normal, urgent
+	Lon, Lat       float64
+	OrigLon        float64
+	OrigLat        float64
+	CRS            string
+	StreetCode     string
+	CommunityCode  string
+	GridCode       string
+	BuildingCode   string
+	Status         Status
+	Classification Classification
+	AssigneeCode   string
+	ReporterName   string
+	ReporterPhone  string
+	Satisfaction   string // satisfied, basically_satisfied, unsatisfied, unrated, or "" while unrated
+	Redone         int    // how many times the case was sent back as 重办
+	CreatedAt      time.Time
+	DueAt          time.Time
+	ClosedAt       time.Time // zero while open
+	Events         []Event
+}
+
+// Event is one step in a case's history: who did what, when, from which status to which.
+type Event struct {
+	Action    string
+	From, To  Status
+	ActorRole string
+	ActorUnit string
+	Note      string
+	At        time.Time
+}
