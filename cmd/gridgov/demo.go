@@ -60,6 +60,10 @@ func demoCmd(ctx context.Context, e env, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "demo city (seed %d, scale %d) loaded in %.1fs:\n", *seed, *scale, time.Since(start).Seconds())
 	for _, ir := range rep.Imports {
+		if !ir.Level.IsArea() {
+			fmt.Fprintf(stdout, "  %-13s %6d\n", ir.Level, ir.Inserted+ir.Updated)
+			continue
+		}
 		fmt.Fprintf(stdout, "  %-13s %6d, %6d H3 cells, topology problems: %d\n", ir.Level, ir.Inserted+ir.Updated,
 			ir.Cells, len(ir.Topology))
 		for _, p := range ir.Topology {

@@ -7,8 +7,11 @@ package pgtest
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,3 +69,25 @@ func Tx(t testing.TB) pgx.Tx {
 	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
 	return tx
 }
+
+// NewDatabase creates an empty database with PostGIS beside the test database and drops it when the test ends,
+// for tests that commit (the demo city, end-to-end runs of the binary). It returns the new database's URL.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	p := Pool(t)
+	ctx := context.Background()
+	name := fmt.Sprintf("gridgov_t%d_%d", os.Getpid(), dbSeq.Add(1))
+	if _, err := p.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() { _, _ = p.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	cfg := p.Config().ConnConfig.Copy()
+	u := &url.URL{Scheme: "postgres", User: url.User(cfg.User), Host: fmt.Sprintf("%s:%d", cfg.Host, cfg.Port),
+		Path: "/" + name, RawQuery: "sslmode=disable"}
+	if cfg.Password != "" {
+		u.User = url.UserPassword(cfg.User, cfg.Password)
+	}
+	return u.String()
+}
+
+var dbSeq atomic.Int64
