@@ -121,6 +121,11 @@ start() {
 		fi
 	fi
 	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		# Another gridgov cluster (say, of a second checkout) already serves this port: share it.
+		if psql_ -d postgres -Atc "SELECT 1" >/dev/null 2>&1; then
+			say "another gridgov cluster already serves 127.0.0.1:$port; using it"
+			return 0
+		fi
 		die "port $port on 127.0.0.1 is taken by another program; set GRIDGOV_DB_PORT to a free port"
 	fi
 	[ "$(id -u)" = 0 ] && { touch "$logfile"; chown postgres:postgres "$logfile"; }
