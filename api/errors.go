@@ -17,6 +17,9 @@ type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// For outside_coverage: the nearest grid and its distance in metres.
+	NearestGrid *geo.Ref `json:"nearest_grid,omitempty"`
+	DistanceM   *float64 `json:"distance_m,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -35,14 +38,28 @@ var errorTable = []struct {
 }{
 	{geo.ErrNotFound, http.StatusNotFound, "not_found"},
 	{dispatch.ErrConflict, http.StatusConflict, "conflict"},
+	{dispatch.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency_key_reused"},
 	{dispatch.ErrInvalidTransition, http.StatusConflict, "invalid_transition"},
+	{dispatch.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "unavailable"},
 }
 
 // writeError answers with the JSON error for err. Only server-side failures are logged.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var e *Error
-	if !errors.As(err, &e) {
+	var fe *dispatch.FieldError
+	var oe *geo.OutsideError
+	switch {
+	case errors.As(err, &e):
+	case errors.As(err, &fe):
+		e = &Error{Status: http.StatusBadRequest, Code: fe.Code, Message: fe.Message, Field: fe.Field}
+		if fe.Unprocessable {
+			e.Status = http.StatusUnprocessableEntity
+		}
+	case errors.As(err, &oe):
+		e = outsideError(oe)
+		e.Status = http.StatusUnprocessableEntity
+	default:
 		e = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
 		for _, row := range errorTable {
 			if errors.Is(err, row.err) {

@@ -7,11 +7,16 @@ import (
 
 // routes lists every route on one screen.
 func (s *Server) routes() {
-	s.mux.Handle("GET /healthz", handleHealth(s.db))
-	s.mux.Handle("GET /api/v1/units", handleUnits(s.log, s.units))
-	s.mux.Handle("GET /api/v1/units/{code}", handleUnit(s.log, s.units))
+	s.mux.Handle("GET /healthz", handleHealth(s.DB))
+	s.mux.Handle("GET /api/v1/units", handleUnits(s.log, s.Units))
+	s.mux.Handle("GET /api/v1/units/{code}", handleUnit(s.log, s.Units))
+	s.mux.Handle("GET /api/v1/locate", handleLocate(s.log, s.Places))
+	s.mux.Handle("POST /api/v1/locate", handleLocateBatch(s.log, s.Places))
+	s.mux.Handle("GET /api/v1/categories", handleCategories(s.Places))
+	s.mux.Handle("POST /api/v1/reports", handleCreateReport(s.log, s.Places, s.Intake))
+	s.mux.Handle("GET /api/v1/reports/{id}", handleGetReport(s.log, s.Places, s.Cases))
 	s.mux.Handle("/api/", handleNoRoute())
-	s.mux.Handle("/", handleStatic(s.web))
+	s.mux.Handle("/", handleStatic(s.Web))
 }
 
 // handleNoRoute answers unknown API paths with a JSON 404 instead of the web app.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"gridgov/dispatch"
 	"gridgov/geo"
 )
 
@@ -26,18 +27,26 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Server is the HTTP handler for everything gridgov serves.
-type Server struct {
-	log   *slog.Logger
-	db    Pinger
-	units UnitStore
-	web   fs.FS
-	mux   *http.ServeMux
+// Services are what the server speaks HTTP over.
+type Services struct {
+	DB     Pinger           // the database, for /healthz
+	Units  UnitStore        // places, with their geometry
+	Places *dispatch.Places // the in-memory directory: locator, gazetteer, orgs, catalogue
+	Intake Intake           // turns reports into cases
+	Cases  CaseReader       // stored cases
+	Web    fs.FS            // the browser app's static files
 }
 
-// NewServer wires the routes over their dependencies; web is the browser app's static files.
-func NewServer(log *slog.Logger, db Pinger, units UnitStore, web fs.FS) *Server {
-	s := &Server{log: log, db: db, units: units, web: web, mux: http.NewServeMux()}
+// Server is the HTTP handler for everything gridgov serves.
+type Server struct {
+	log *slog.Logger
+	Services
+	mux *http.ServeMux
+}
+
+// NewServer wires the routes over their dependencies.
+func NewServer(log *slog.Logger, svc Services) *Server {
+	s := &Server{log: log, Services: svc, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }

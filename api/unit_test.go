@@ -64,7 +64,7 @@ func testServer(db Pinger) *Server {
 	units.units = append(units.units, geo.Unit{Level: geo.LevelStreet, Code: "370781001", Name: "王府街道",
 		ParentCode: "370781", Geometry: square(118.4, 36.6, 0.05)})
 	web := fstest.MapFS{"index.html": {Data: []byte("<html>gridgov</html>")}}
-	return NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), db, units, web)
+	return NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), Services{DB: db, Units: units, Web: web})
 }
 
 func get(t *testing.T, h http.Handler, path string) (*http.Response, map[string]any) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -76,8 +77,16 @@ func translate(err error) error {
 		return dispatch.ErrNotFound
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return fmt.Errorf("%w: %s", dispatch.ErrConflict, pgErr.Detail)
+	if errors.As(err, &pgErr) {
+		if pgErr.Code == "23505" {
+			return fmt.Errorf("%w: %s", dispatch.ErrConflict, pgErr.Detail)
+		}
+		return err
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.Timeout(err) {
+		return fmt.Errorf("%w: %v", dispatch.ErrUnavailable, err)
 	}
 	return err
 }

@@ -15,6 +15,8 @@ var (
 	ErrNotFound          = geo.ErrNotFound
 	ErrConflict          = errors.New("conflict")
 	ErrInvalidTransition = errors.New("invalid transition")
+	// ErrUnavailable means the database cannot be reached; the request may be retried.
+	ErrUnavailable = errors.New("the database is unavailable")
 )
 
 // Status is where a case stands in the workflow (DESIGN.md §6 fixes the names).
@@ -61,6 +63,7 @@ type Case struct {
 	OrigLon        float64
 	OrigLat        float64
 	CRS            string
+	H3             int64 // the H3 cell at geo.CaseRes
 	StreetCode     string
 	CommunityCode  string
 	GridCode       string
@@ -72,6 +75,7 @@ type Case struct {
 	ReporterPhone  string
 	Satisfaction   string // satisfied, basically_satisfied, unsatisfied, unrated, or "" while unrated
 	Redone         int    // how many times the case was sent back as 重办
+	Supporters     int    // duplicate reports linked to this case
 	CreatedAt      time.Time
 	DueAt          time.Time
 	ClosedAt       time.Time // zero while open

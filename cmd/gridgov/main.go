@@ -16,7 +16,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
+	"time"
+
+	"gridgov/dispatch"
 )
 
 func main() {
@@ -41,17 +45,41 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e))
 type env struct {
 	databaseURL string
 	addr        string
+	calendar    string // a working-time calendar JSON file; "" for the shipped one
+	intake      dispatch.IntakeConfig
 }
 
-func readEnv(getenv func(string) string) env {
-	e := env{databaseURL: getenv("GRIDGOV_DATABASE_URL"), addr: getenv("GRIDGOV_ADDR")}
+func readEnv(getenv func(string) string) (env, error) {
+	e := env{databaseURL: getenv("GRIDGOV_DATABASE_URL"), addr: getenv("GRIDGOV_ADDR"), calendar: getenv("GRIDGOV_CALENDAR"),
+		intake: dispatch.IntakeConfig{DedupRadius: 50, DedupWindow: 72 * time.Hour, Points: 1}}
+	if s := getenv("GRIDGOV_DEDUP_RADIUS_M"); s != "" {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f < 0 || f > 1000 {
+			return e, fmt.Errorf("GRIDGOV_DEDUP_RADIUS_M=%q: want metres from 0 (off) to 1000", s)
+		}
+		e.intake.DedupRadius = f
+	}
+	if s := getenv("GRIDGOV_DEDUP_WINDOW"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return e, fmt.Errorf("GRIDGOV_DEDUP_WINDOW=%q: want a duration such as 72h", s)
+		}
+		e.intake.DedupWindow = d
+	}
+	if s := getenv("GRIDGOV_REPORT_POINTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 1000 {
+			return e, fmt.Errorf("GRIDGOV_REPORT_POINTS=%q: want a whole number from 0 to 1000", s)
+		}
+		e.intake.Points = n
+	}
 	if e.databaseURL == "" {
 		e.databaseURL = "postgres://gridgov@127.0.0.1:55432/gridgov?sslmode=disable"
 	}
 	if e.addr == "" {
 		e.addr = "127.0.0.1:8080"
 	}
-	return e
+	return e, nil
 }
 
 const usage = `usage: gridgov <command> [flags]
@@ -63,8 +91,12 @@ commands:
   demo      generate and load the demo city: [--seed N] [--scale N] [--replace|--if-empty] [--export DIR]
 
 environment:
-  GRIDGOV_DATABASE_URL  PostgreSQL URL (default the local cluster of 'make db-up' on 127.0.0.1:55432)
-  GRIDGOV_ADDR          listen address of serve (default 127.0.0.1:8080)
+  GRIDGOV_DATABASE_URL    PostgreSQL URL (default the local cluster of 'make db-up' on 127.0.0.1:55432)
+  GRIDGOV_ADDR            listen address of serve (default 127.0.0.1:8080)
+  GRIDGOV_CALENDAR        working-time calendar JSON (default the shipped China 2026 calendar)
+  GRIDGOV_DEDUP_RADIUS_M  an open case of the same category this near is the same matter (default 50; 0 off)
+  GRIDGOV_DEDUP_WINDOW    … if reported within this time (default 72h)
+  GRIDGOV_REPORT_POINTS   reporter points per report that becomes a case (default 1)
 `
 
 // run is the whole program, with its inputs and outputs passed in so that tests can run it.
@@ -73,7 +105,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stderr, usage)
 		return exitError(2)
 	}
-	e := readEnv(getenv)
+	e, err := readEnv(getenv)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	cmd, rest := args[0], args[1:]
 	switch cmd {

@@ -57,6 +57,32 @@ func cityHash(t *testing.T, url string) string {
 	return h
 }
 
+// serveCity runs `gridgov serve` on a free port against the database and returns its base URL; the server is
+// shut down (and must stop gracefully) when the test ends.
+func serveCity(t testing.TB, url string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, envFor(url), pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err, "graceful shutdown")
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	return strings.TrimSpace(strings.TrimPrefix(line, "gridgov serving on "))
+}
+
 // TestEndToEnd loads the demo city into a fresh database, serves it on a free port and reads it back over HTTP
 // as a client would.
 func TestEndToEnd(t *testing.T) {
@@ -74,26 +100,7 @@ func TestEndToEnd(t *testing.T) {
 	assert.Equal(t, exitError(1), err)
 	assert.Contains(t, stderr, "--replace")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, envFor(url), pw, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	require.NoError(t, err)
-	base := strings.TrimSpace(strings.TrimPrefix(line, "gridgov serving on "))
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			assert.NoError(t, err, "graceful shutdown")
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
+	base := serveCity(t, url)
 
 	getJSON := func(path string) (int, map[string]any) {
 		res, err := http.Get(base + path)

@@ -12,6 +12,7 @@ import (
 
 	"gridgov/api"
 	"gridgov/data"
+	"gridgov/dispatch"
 	"gridgov/web"
 )
 
@@ -28,8 +29,28 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 	}
 	defer pool.Close()
 
+	places := &dispatch.Places{}
+	dir, err := data.LoadDirectory(ctx, pool)
+	if err != nil {
+		return err
+	}
+	places.Store(dir)
+	log.Info("directory loaded", "units", dir.Locator.Len(), "categories", len(dir.CategoryList))
+	lctx, stopListening := context.WithCancel(ctx)
+	defer stopListening()
+	go data.Listen(lctx, pool, []string{"units_changed"}, reloader(lctx, pool, places, log))
+
+	cal, err := data.LoadCalendar(e.calendar)
+	if err != nil {
+		return err
+	}
+	cases := data.NewCaseStore(pool)
+	defer cases.Close()
+	intake := dispatch.NewIntake(places, cal, cases, time.Now, e.intake)
+
 	srv := &http.Server{
-		Handler:           api.NewServer(log, pool, data.NewUnitStore(pool), web.Static()),
+		Handler: api.NewServer(log, api.Services{DB: pool, Units: data.NewUnitStore(pool), Places: places,
+			Intake: intake, Cases: cases, Web: web.Static()}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -59,6 +80,39 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 		return err
 	}
 	return nil
+}
+
+// reloader rebuilds the directory when units change, once for a burst of notifications (a demo load sends one
+// per level in a single commit).
+func reloader(ctx context.Context, pool *data.Pool, places *dispatch.Places, log *slog.Logger) func(string, string) {
+	kick := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-kick:
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			dir, err := data.LoadDirectory(ctx, pool)
+			if err != nil {
+				log.Error("directory reload failed", "err", err)
+				continue
+			}
+			places.Store(dir)
+			log.Info("directory reloaded", "units", dir.Locator.Len())
+		}
+	}()
+	return func(channel, payload string) {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // openMigrated connects and applies migrations, waiting up to 30 s for a database that is still starting.

@@ -1,0 +1,473 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridgov/dispatch"
+)
+
+// intakeLock serialises intake batches across server processes, so that de-duplication and idempotency keys see
+// every committed case ("intake" in ASCII).
+const intakeLock = 0x696e74616b65
+
+// CaseStore keeps cases in PostGIS. Create goes through a single writer per process that commits concurrent
+// requests together (group commit): one transaction and one WAL flush for up to MaxBatch cases, so throughput
+// grows with concurrency while every Create still returns only after its case is durable.
+type CaseStore struct {
+	db       DB
+	reqs     chan *createReq
+	maxBatch int
+	done     chan struct{}
+}
+
+var _ dispatch.CaseStore = (*CaseStore)(nil)
+
+// MaxBatch is the most cases one group commit writes.
+const MaxBatch = 256
+
+type createReq struct {
+	nc  dispatch.NewCase
+	res chan createRes
+}
+
+type createRes struct {
+	created dispatch.Created
+	err     error
+}
+
+// NewCaseStore starts the store's writer; Close stops it.
+func NewCaseStore(db DB) *CaseStore {
+	s := &CaseStore{db: db, reqs: make(chan *createReq, 4*MaxBatch), maxBatch: MaxBatch, done: make(chan struct{})}
+	go s.writer()
+	return s
+}
+
+// Close stops the writer after the requests already queued are written.
+func (s *CaseStore) Close() {
+	close(s.reqs)
+	<-s.done
+}
+
+// Create stores a new case, links it to an open case nearby as a supporter, or replays the answer of an earlier
+// request with the same idempotency key. It returns after the transaction has committed.
+func (s *CaseStore) Create(ctx context.Context, nc dispatch.NewCase) (dispatch.Created, error) {
+	req := &createReq{nc: nc, res: make(chan createRes, 1)}
+	select {
+	case s.reqs <- req:
+	case <-ctx.Done():
+		return dispatch.Created{}, ctx.Err()
+	}
+	select {
+	case r := <-req.res:
+		return r.created, r.err
+	case <-ctx.Done():
+		// The case may still be written; it was not acknowledged, and a retry with the same key finds it.
+		return dispatch.Created{}, ctx.Err()
+	}
+}
+
+func (s *CaseStore) writer() {
+	defer close(s.done)
+	for first := range s.reqs {
+		batch := []*createReq{first}
+	drain:
+		for len(batch) < s.maxBatch {
+			select {
+			case r, ok := <-s.reqs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		s.write(batch)
+	}
+}
+
+// write commits a batch; if the batch as a whole fails, each request is retried alone so that one bad request
+// cannot fail the others.
+func (s *CaseStore) write(batch []*createReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	results, err := s.writeBatch(ctx, batch)
+	if err == nil {
+		for i, r := range batch {
+			r.res <- results[i]
+		}
+		return
+	}
+	if len(batch) == 1 {
+		batch[0].res <- createRes{err: err}
+		return
+	}
+	for _, r := range batch {
+		s.write([]*createReq{r})
+	}
+}
+
+// item is one request's fate inside a batch.
+type item struct {
+	req       *createReq
+	leader    int // index of the first request with the same idempotency key, or -1
+	replay    *dispatch.Created
+	dupOf     int64 // an existing open case this report supports
+	dupItem   int   // or an earlier new case of this batch it supports (-1 when none)
+	newID     int64 // the id of the case this request creates
+	supported *dispatch.Case
+	mismatch  bool
+}
+
+func (s *CaseStore) writeBatch(ctx context.Context, batch []*createReq) ([]createRes, error) {
+	items := make([]item, len(batch))
+	firstByKey := map[string]int{}
+	var keys []string
+	for i, r := range batch {
+		items[i] = item{req: r, leader: -1, dupItem: -1}
+		if k := r.nc.IdempotencyKey; k != "" {
+			if j, ok := firstByKey[k]; ok {
+				items[i].leader = j
+				continue
+			}
+			firstByKey[k] = i
+			keys = append(keys, k)
+		}
+	}
+	err := inTx(ctx, s.db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(intakeLock)); err != nil {
+			return err
+		}
+		if err := replays(ctx, tx, keys, firstByKey, items); err != nil {
+			return err
+		}
+		if err := dedup(ctx, tx, items); err != nil {
+			return err
+		}
+		return insertCases(ctx, tx, items)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]createRes, len(items))
+	for i := range items {
+		out[i] = result(items, i)
+	}
+	return out, nil
+}
+
+// replays finds the keys already answered within 24 hours. Older keys are forgotten.
+func replays(ctx context.Context, tx pgx.Tx, keys []string, firstByKey map[string]int, items []item) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE key = ANY($1) AND created_at < now() - interval '24 hours'`,
+		keys); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT key, request_hash, snapshot FROM idempotency_keys WHERE key = ANY($1)`, keys)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, hash string
+		var snap []byte
+		if err := rows.Scan(&key, &hash, &snap); err != nil {
+			return err
+		}
+		it := &items[firstByKey[key]]
+		if hash != it.req.nc.RequestHash {
+			it.mismatch = true
+			continue
+		}
+		var c dispatch.Created
+		if err := json.Unmarshal(snap, &c); err != nil {
+			return fmt.Errorf("idempotency key snapshot: %w", err)
+		}
+		c.Replayed = true
+		it.replay = &c
+	}
+	return rows.Err()
+}
+
+// isNew reports whether the item creates something (a case or a supporter link).
+func (it *item) isNew() bool { return it.leader < 0 && it.replay == nil && !it.mismatch }
+
+// dedup links each new report to the nearest open case of its category within the radius and window, or to an
+// earlier report of the same batch that became such a case.
+func dedup(ctx context.Context, tx pgx.Tx, items []item) error {
+	var idx []int32
+	var cats []string
+	var lons, lats, radii []float64
+	var since []time.Time
+	for i := range items {
+		nc := items[i].req.nc
+		if !items[i].isNew() || nc.DedupRadius <= 0 {
+			continue
+		}
+		idx = append(idx, int32(i))
+		cats = append(cats, nc.Case.Category)
+		lons = append(lons, nc.Case.Lon)
+		lats = append(lats, nc.Case.Lat)
+		radii = append(radii, nc.DedupRadius)
+		since = append(since, nc.Case.CreatedAt.Add(-nc.DedupWindow))
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	// The bounding-box pre-filter uses the open-case index; 1° of latitude is at least 110,574 m and a degree of
+	// longitude shrinks with cos(lat), so the box is widened accordingly.
+	rows, err := tx.Query(ctx, `
+		SELECT i.n, c.id
+		FROM unnest($1::int[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::timestamptz[])
+			AS i(n, cat, lon, lat, radius, since)
+		CROSS JOIN LATERAL (
+			SELECT id FROM cases
+			WHERE status NOT IN ('closed', 'cancelled') AND category = i.cat AND created_at >= i.since
+			  AND geom && ST_Expand(ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326),
+			                        i.radius / 110574.0 / greatest(cos(radians(abs(i.lat) + 0.01)), 0.01))
+			  AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326)::geography, i.radius)
+			ORDER BY geom <-> ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326), id
+			LIMIT 1) c`, idx, cats, lons, lats, radii, since)
+	if err != nil {
+		return fmt.Errorf("dedup: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int32
+		var id int64
+		if err := rows.Scan(&n, &id); err != nil {
+			return err
+		}
+		items[n].dupOf = id
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Within the batch: a report near an earlier new report of the same category supports it.
+	for _, n := range idx {
+		it := &items[n]
+		if it.dupOf != 0 {
+			continue
+		}
+		for _, m := range idx {
+			if m >= n {
+				break
+			}
+			prev := &items[m]
+			a, b := prev.req.nc.Case, it.req.nc.Case
+			if prev.dupOf == 0 && prev.dupItem < 0 && a.Category == b.Category &&
+				metres(a.Lon, a.Lat, b.Lon, b.Lat) <= it.req.nc.DedupRadius {
+				it.dupItem = int(m)
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// metres is the great-circle distance between two WGS-84 points.
+func metres(lon1, lat1, lon2, lat2 float64) float64 {
+	const r = 6371008.8
+	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
+	dp, dl := p2-p1, (lon2-lon1)*math.Pi/180
+	h := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
+	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+const insertCase = `INSERT INTO cases (id, category, description, address, channel, urgency, geom, orig_lon, orig_lat,
+		crs, h3, street_code, community_code, grid_code, building_code, status, classification, assignee_code,
+		reporter_name, reporter_phone, created_at, updated_at, due_at)
+	VALUES ($1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10, $11, $12, $13, $14, $15, $16,
+		$17, $18, $19, $20, $21, $22, $22, $23)`
+
+const insertEvent = `INSERT INTO case_events (case_id, action, from_status, to_status, actor_role, actor_unit, note, at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+
+// insertCases writes the batch's new cases, supporter links, events, photos, points and idempotency keys in one
+// pipelined round trip.
+func insertCases(ctx context.Context, tx pgx.Tx, items []item) error {
+	var fresh int
+	for i := range items {
+		if items[i].isNew() && items[i].dupOf == 0 && items[i].dupItem < 0 {
+			fresh++
+		}
+	}
+	var ids []int64
+	if fresh > 0 {
+		rows, err := tx.Query(ctx, `SELECT nextval('cases_id_seq') FROM generate_series(1, $1)`, fresh)
+		if err != nil {
+			return err
+		}
+		if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+	}
+	b := &pgx.Batch{}
+	for i := range items {
+		it := &items[i]
+		if !it.isNew() {
+			continue
+		}
+		nc := it.req.nc
+		c := nc.Case
+		if it.dupItem >= 0 {
+			it.dupOf = items[it.dupItem].newID
+		}
+		if it.dupOf != 0 {
+			b.Queue(`INSERT INTO case_supporters (case_id, description, channel, geom, orig_lon, orig_lat, crs,
+					reporter_name, reporter_phone, created_at)
+				VALUES ($1, $2, $3, ST_SetSRID(ST_MakePoint($4, $5), 4326), $6, $7, $8, $9, $10, $11)`,
+				it.dupOf, c.Description, c.Channel, c.Lon, c.Lat, c.OrigLon, c.OrigLat, c.CRS, c.ReporterName,
+				c.ReporterPhone, c.CreatedAt)
+			b.Queue(`UPDATE cases SET supporters = supporters + 1, updated_at = $2 WHERE id = $1`, it.dupOf, c.CreatedAt)
+			b.Queue(`INSERT INTO case_events (case_id, action, from_status, to_status, actor_role, note, at)
+				SELECT id, 'support', status, status, 'resident', $2, $3 FROM cases WHERE id = $1`,
+				it.dupOf, c.Channel, c.CreatedAt)
+			queuePhotos(b, it.dupOf, nc.Photos)
+			continue
+		}
+		it.newID, ids = ids[0], ids[1:]
+		b.Queue(insertCase, it.newID, c.Category, c.Description, c.Address, c.Channel, c.Urgency, c.Lon, c.Lat,
+			c.OrigLon, c.OrigLat, c.CRS, c.H3, nullable(c.StreetCode), nullable(c.CommunityCode),
+			nullable(c.GridCode), nullable(c.BuildingCode), string(c.Status), string(c.Classification),
+			c.AssigneeCode, c.ReporterName, c.ReporterPhone, c.CreatedAt, nullTime(c.DueAt))
+		for _, e := range c.Events {
+			b.Queue(insertEvent, it.newID, e.Action, string(e.From), string(e.To), e.ActorRole, e.ActorUnit, e.Note, e.At)
+		}
+		queuePhotos(b, it.newID, nc.Photos)
+		if nc.Points > 0 && c.ReporterPhone != "" {
+			b.Queue(`INSERT INTO reporter_points (reporter_phone, case_id, points, reason, created_at)
+				VALUES ($1, $2, $3, 'report became a case', $4)`, c.ReporterPhone, it.newID, nc.Points, c.CreatedAt)
+		}
+	}
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("writing cases: %w", translate(err))
+		}
+	}
+	// A supporter is answered with the case it supports, as it now stands.
+	for i := range items {
+		it := &items[i]
+		if it.isNew() && it.dupOf != 0 {
+			c, err := getCase(ctx, tx, it.dupOf)
+			if err != nil {
+				return err
+			}
+			it.supported = &c
+		}
+	}
+	keys := &pgx.Batch{}
+	for i := range items {
+		it := &items[i]
+		if !it.isNew() || it.req.nc.IdempotencyKey == "" {
+			continue
+		}
+		snap, err := json.Marshal(snapshot(items, i))
+		if err != nil {
+			return err
+		}
+		keys.Queue(`INSERT INTO idempotency_keys (key, request_hash, case_id, snapshot) VALUES ($1, $2, $3, $4)`,
+			it.req.nc.IdempotencyKey, it.req.nc.RequestHash, caseID(it), snap)
+	}
+	if keys.Len() > 0 {
+		if err := tx.SendBatch(ctx, keys).Close(); err != nil {
+			return fmt.Errorf("idempotency keys: %w", translate(err))
+		}
+	}
+	return nil
+}
+
+func queuePhotos(b *pgx.Batch, caseID int64, photos []dispatch.Photo) {
+	for _, p := range photos {
+		b.Queue(`INSERT INTO case_photos (case_id, content_type, sha256, bytes) VALUES ($1, $2, $3, $4)`,
+			caseID, p.ContentType, p.SHA256, p.Bytes)
+	}
+}
+
+func caseID(it *item) int64 {
+	if it.dupOf != 0 {
+		return it.dupOf
+	}
+	return it.newID
+}
+
+// snapshot is the answer for a new item: the new case, or the supported case with DuplicateOf.
+func snapshot(items []item, i int) dispatch.Created {
+	it := &items[i]
+	if it.supported != nil {
+		return dispatch.Created{Case: *it.supported, DuplicateOf: it.dupOf}
+	}
+	c := it.req.nc.Case
+	c.Events = nil
+	c.ID = it.newID
+	return dispatch.Created{Case: c}
+}
+
+// result is the answer for item i after commit.
+func result(items []item, i int) createRes {
+	it := &items[i]
+	if it.leader >= 0 {
+		lead := &items[it.leader]
+		if lead.req.nc.RequestHash != it.req.nc.RequestHash {
+			return createRes{err: dispatch.ErrIdempotencyMismatch}
+		}
+		r := result(items, it.leader)
+		r.created.Replayed = true
+		return r
+	}
+	switch {
+	case it.mismatch:
+		return createRes{err: dispatch.ErrIdempotencyMismatch}
+	case it.replay != nil:
+		return createRes{created: *it.replay}
+	}
+	return createRes{created: snapshot(items, i)}
+}
+
+const caseCols = `id, category, description, address, channel, urgency, ST_X(geom), ST_Y(geom), orig_lon, orig_lat,
+	crs, h3, coalesce(street_code, ''), coalesce(community_code, ''), coalesce(grid_code, ''),
+	coalesce(building_code, ''), status, classification, assignee_code, reporter_name, reporter_phone, satisfaction,
+	redone, supporters, created_at, coalesce(due_at, 'epoch'), coalesce(closed_at, 'epoch')`
+
+// Case reads one case (without its events).
+func (s *CaseStore) Case(ctx context.Context, id int64) (dispatch.Case, error) {
+	return getCase(ctx, s.db, id)
+}
+
+func getCase(ctx context.Context, db DB, id int64) (dispatch.Case, error) {
+	rows, err := db.Query(ctx, `SELECT `+caseCols+` FROM cases WHERE id = $1`, id)
+	if err != nil {
+		return dispatch.Case{}, fmt.Errorf("case %d: %w", id, err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, scanCase)
+	if err != nil {
+		return dispatch.Case{}, fmt.Errorf("case %d: %w", id, translate(err))
+	}
+	return c, nil
+}
+
+func scanCase(row pgx.CollectableRow) (dispatch.Case, error) {
+	var c dispatch.Case
+	var status, class string
+	var due, closed time.Time
+	err := row.Scan(&c.ID, &c.Category, &c.Description, &c.Address, &c.Channel, &c.Urgency, &c.Lon, &c.Lat,
+		&c.OrigLon, &c.OrigLat, &c.CRS, &c.H3, &c.StreetCode, &c.CommunityCode, &c.GridCode, &c.BuildingCode,
+		&status, &class, &c.AssigneeCode, &c.ReporterName, &c.ReporterPhone, &c.Satisfaction, &c.Redone,
+		&c.Supporters, &c.CreatedAt, &due, &closed)
+	c.Status, c.Classification = dispatch.Status(status), dispatch.Classification(class)
+	if due.Unix() != 0 {
+		c.DueAt = due
+	}
+	if closed.Unix() != 0 {
+		c.ClosedAt = closed
+	}
+	return c, err
+}
