@@ -129,4 +129,3 @@ func BenchmarkIntake(b *testing.B) {
 	b.ReportMetric(insertRate, "bare_insert_rows/s")
 	b.ReportMetric(httpRate/insertRate, "ratio")
 }
-

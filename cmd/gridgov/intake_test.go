@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -269,4 +271,30 @@ func TestIntakeBadInput(t *testing.T) {
 		assert.NotEmpty(t, body["error"].(map[string]any)["field"], q)
 	}
 	assert.Equal(t, before, countRows(t, pool, `SELECT count(*) FROM cases`), "nothing was written")
+}
+
+// TestLocatorFollowsImports: an import in another process reaches the running server's locator through
+// LISTEN/NOTIFY, without a restart.
+func TestLocatorFollowsImports(t *testing.T) {
+	url, c, pool := cityDB(t)
+	var code, parent, geom string
+	var lon, lat float64
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT code, parent_code, ST_AsGeoJSON(geom),
+		ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM units WHERE level = 'building' ORDER BY code LIMIT 1`).
+		Scan(&code, &parent, &geom, &lon, &lat))
+	file := t.TempDir() + "/renamed.geojson"
+	require.NoError(t, os.WriteFile(file, []byte(fmt.Sprintf(`{"type":"FeatureCollection","features":[{"type":"Feature",
+		"properties":{"code":%q,"name":"改名后的院","parent_code":%q},"geometry":%s}]}`, code, parent, geom)), 0o644))
+	out, _, err := gridgov(t, url, "import", "--level", "building", "--file", file)
+	require.NoError(t, err, out)
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, body := c.do("GET", fmt.Sprintf("/api/v1/locate?lat=%v&lon=%v", lat, lon), nil)
+		if b, ok := body["building"].(map[string]any); ok && b["name"] == "改名后的院" {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "the locator did not pick up the import: %v", body)
+		time.Sleep(100 * time.Millisecond)
+	}
 }

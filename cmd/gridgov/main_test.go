@@ -212,4 +212,3 @@ func TestImportCommandErrors(t *testing.T) {
 	_, _, err := gridgov(t, url, "import", "--level", "grid", "--file", filepath.Join(dir, "missing.geojson"))
 	assert.ErrorContains(t, err, "no such file")
 }
-
