@@ -22,7 +22,8 @@ type Location struct {
 }
 
 // Locator answers which street, community, grid and building compound cover a point, in memory and without
-// allocating, with exactly the answer that PostGIS 3.3 gives to
+// allocating (it is read-only once built, so safe for concurrent use), with exactly the answer that PostGIS 3.3
+// gives to
 //
 //	SELECT code FROM units WHERE level = $1 AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(lon, lat), 4326))
 //	ORDER BY code LIMIT 1
@@ -99,10 +100,12 @@ const (
 	sub       = 8
 	fineNone  = 254
 	fineMixed = 255
-	// cellMargin (degrees, ~0.1 mm) widens a fine cell when looking for edges near it. A point that far from every
-	// edge gets the mathematically exact answer from PostGIS's double-precision test (the rounding error of
-	// determineSide is below 1e-13 degrees for coordinates within ±360), so every point of a cell with no edge
-	// within the margin gets the same answer.
+	// cellMargin (degrees, ~0.1 mm) widens a fine cell when looking for edges near it. For an edge whose y-range
+	// holds py, the rounded side has the sign of the exact one once the point is more than about
+	// 4·2⁻⁵³·(|x2-x1| + |px-x1|) — under 1e-13° for lon/lat — from the edge along its row, so a point 1e-9°
+	// from every edge gets the exact winding number from PostGIS's double-precision test. The exact winding number is
+	// the same all over a connected region that no ring crosses: so is the answer, in a cell and in its unmarked
+	// neighbours.
 	cellMargin = 1e-9
 )
 
@@ -388,9 +391,20 @@ func newRing(pts orb.Ring) ring {
 		}
 		r.all = append(r.all, edge{a[0], a[1], b[0], b[1]})
 	}
-	r.slabs = max(1, len(r.all))
-	if h := r.maxY - r.minY; h > 0 {
-		r.invH = float64(r.slabs) / h
+	// One slab an edge, fewer when tall edges would be listed too often (a comb of long teeth): at most ~16 entries
+	// an edge.
+	for r.slabs = max(1, len(r.all)); ; r.slabs = max(1, r.slabs/2) {
+		r.invH = 0
+		if h := r.maxY - r.minY; h > 0 {
+			r.invH = float64(r.slabs) / h
+		}
+		total := 0
+		for _, e := range r.all {
+			total += r.slab(math.Max(e.y1, e.y2)) - r.slab(math.Min(e.y1, e.y2)) + 1
+		}
+		if r.slabs == 1 || total <= 16*len(r.all)+64 {
+			break
+		}
 	}
 	counts := make([]int32, r.slabs+1)
 	for _, e := range r.all {
