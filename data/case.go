@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,18 +14,23 @@ import (
 	"gridgov/dispatch"
 )
 
-// intakeLock serialises intake batches across server processes, so that de-duplication and idempotency keys see
-// every committed case ("intake" in ASCII).
-const intakeLock = 0x696e74616b65
+// intakeLock, plus a partition number, serialises the intake batches of one partition across server processes, so
+// that de-duplication and idempotency keys see every committed case ("intake" in ASCII).
+const intakeLock = 0x696e74616b65 << 8
 
-// CaseStore keeps cases in PostGIS. Create goes through a single writer per process that commits concurrent
-// requests together (group commit): one transaction and one WAL flush for up to MaxBatch cases, so throughput
-// grows with concurrency while every Create still returns only after its case is durable.
+// Writers is the number of intake partitions: reports are partitioned by category (de-duplication never looks
+// across categories), and each partition has one writer per process and one advisory lock across processes.
+const Writers = 4
+
+// CaseStore keeps cases in PostGIS. Create goes through the writer of its category's partition, which commits
+// concurrent requests together (group commit): one transaction and one WAL flush for up to MaxBatch cases, so
+// throughput grows with concurrency while every Create still returns only after its case is durable. The
+// partitions' writers run in parallel on their own connections.
 type CaseStore struct {
 	db       DB
-	reqs     chan *createReq
+	reqs     [Writers]chan *createReq
 	maxBatch int
-	done     chan struct{}
+	done     sync.WaitGroup
 }
 
 var _ dispatch.CaseStore = (*CaseStore)(nil)
@@ -43,15 +50,28 @@ type createRes struct {
 
 // NewCaseStore starts the store's writer; Close stops it.
 func NewCaseStore(db DB) *CaseStore {
-	s := &CaseStore{db: db, reqs: make(chan *createReq, 4*MaxBatch), maxBatch: MaxBatch, done: make(chan struct{})}
-	go s.writer()
+	s := &CaseStore{db: db, maxBatch: MaxBatch}
+	for i := range s.reqs {
+		s.reqs[i] = make(chan *createReq, 4*MaxBatch)
+		s.done.Add(1)
+		go s.writer(i)
+	}
 	return s
 }
 
-// Close stops the writer after the requests already queued are written.
+// Close stops the writers after the requests already queued are written.
 func (s *CaseStore) Close() {
-	close(s.reqs)
-	<-s.done
+	for _, ch := range s.reqs {
+		close(ch)
+	}
+	s.done.Wait()
+}
+
+// partition is the writer (and advisory lock) of a category.
+func partition(category string) int {
+	h := fnv.New32a()
+	h.Write([]byte(category))
+	return int(h.Sum32() % Writers)
 }
 
 // Create stores a new case, links it to an open case nearby as a supporter, or replays the answer of an earlier
@@ -59,7 +79,7 @@ func (s *CaseStore) Close() {
 func (s *CaseStore) Create(ctx context.Context, nc dispatch.NewCase) (dispatch.Created, error) {
 	req := &createReq{nc: nc, res: make(chan createRes, 1)}
 	select {
-	case s.reqs <- req:
+	case s.reqs[partition(nc.Case.Category)] <- req:
 	case <-ctx.Done():
 		return dispatch.Created{}, ctx.Err()
 	}
@@ -72,14 +92,14 @@ func (s *CaseStore) Create(ctx context.Context, nc dispatch.NewCase) (dispatch.C
 	}
 }
 
-func (s *CaseStore) writer() {
-	defer close(s.done)
-	for first := range s.reqs {
+func (s *CaseStore) writer(part int) {
+	defer s.done.Done()
+	for first := range s.reqs[part] {
 		batch := []*createReq{first}
 	drain:
 		for len(batch) < s.maxBatch {
 			select {
-			case r, ok := <-s.reqs:
+			case r, ok := <-s.reqs[part]:
 				if !ok {
 					break drain
 				}
@@ -88,16 +108,16 @@ func (s *CaseStore) writer() {
 				break drain
 			}
 		}
-		s.write(batch)
+		s.write(part, batch)
 	}
 }
 
 // write commits a batch; if the batch as a whole fails, each request is retried alone so that one bad request
 // cannot fail the others.
-func (s *CaseStore) write(batch []*createReq) {
+func (s *CaseStore) write(part int, batch []*createReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	results, err := s.writeBatch(ctx, batch)
+	results, err := s.writeBatch(ctx, part, batch)
 	if err == nil {
 		for i, r := range batch {
 			r.res <- results[i]
@@ -109,7 +129,7 @@ func (s *CaseStore) write(batch []*createReq) {
 		return
 	}
 	for _, r := range batch {
-		s.write([]*createReq{r})
+		s.write(part, []*createReq{r})
 	}
 }
 
@@ -125,10 +145,9 @@ type item struct {
 	mismatch  bool
 }
 
-func (s *CaseStore) writeBatch(ctx context.Context, batch []*createReq) ([]createRes, error) {
+func (s *CaseStore) writeBatch(ctx context.Context, part int, batch []*createReq) ([]createRes, error) {
 	items := make([]item, len(batch))
 	firstByKey := map[string]int{}
-	var keys []string
 	for i, r := range batch {
 		items[i] = item{req: r, leader: -1, dupItem: -1}
 		if k := r.nc.IdempotencyKey; k != "" {
@@ -137,20 +156,14 @@ func (s *CaseStore) writeBatch(ctx context.Context, batch []*createReq) ([]creat
 				continue
 			}
 			firstByKey[k] = i
-			keys = append(keys, k)
 		}
 	}
 	err := inTx(ctx, s.db, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(intakeLock)); err != nil {
+		ids, err := lookup(ctx, tx, part, items, firstByKey)
+		if err != nil {
 			return err
 		}
-		if err := replays(ctx, tx, keys, firstByKey, items); err != nil {
-			return err
-		}
-		if err := dedup(ctx, tx, items); err != nil {
-			return err
-		}
-		return insertCases(ctx, tx, items)
+		return insertCases(ctx, tx, items, ids)
 	})
 	if err != nil {
 		return nil, err
@@ -162,54 +175,27 @@ func (s *CaseStore) writeBatch(ctx context.Context, batch []*createReq) ([]creat
 	return out, nil
 }
 
-// replays finds the keys already answered within 24 hours. Older keys are forgotten.
-func replays(ctx context.Context, tx pgx.Tx, keys []string, firstByKey map[string]int, items []item) error {
-	if len(keys) == 0 {
-		return nil
+// lookup does, in one pipelined round trip, everything a batch must know before it writes: it takes the intake
+// lock, forgets idempotency keys older than 24 hours and finds the others (replays), finds for each report the
+// nearest open case of its category within its radius and window, and reserves case ids. Then it links reports
+// to earlier new reports of the same batch.
+func lookup(ctx context.Context, tx pgx.Tx, part int, items []item, firstByKey map[string]int) ([]int64, error) {
+	var keys []string
+	for k := range firstByKey {
+		keys = append(keys, k)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE key = ANY($1) AND created_at < now() - interval '24 hours'`,
-		keys); err != nil {
-		return err
-	}
-	rows, err := tx.Query(ctx, `SELECT key, request_hash, snapshot FROM idempotency_keys WHERE key = ANY($1)`, keys)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key, hash string
-		var snap []byte
-		if err := rows.Scan(&key, &hash, &snap); err != nil {
-			return err
-		}
-		it := &items[firstByKey[key]]
-		if hash != it.req.nc.RequestHash {
-			it.mismatch = true
-			continue
-		}
-		var c dispatch.Created
-		if err := json.Unmarshal(snap, &c); err != nil {
-			return fmt.Errorf("idempotency key snapshot: %w", err)
-		}
-		c.Replayed = true
-		it.replay = &c
-	}
-	return rows.Err()
-}
-
-// isNew reports whether the item creates something (a case or a supporter link).
-func (it *item) isNew() bool { return it.leader < 0 && it.replay == nil && !it.mismatch }
-
-// dedup links each new report to the nearest open case of its category within the radius and window, or to an
-// earlier report of the same batch that became such a case.
-func dedup(ctx context.Context, tx pgx.Tx, items []item) error {
 	var idx []int32
 	var cats []string
 	var lons, lats, radii []float64
 	var since []time.Time
+	leaders := 0
 	for i := range items {
+		if items[i].leader >= 0 {
+			continue
+		}
+		leaders++
 		nc := items[i].req.nc
-		if !items[i].isNew() || nc.DedupRadius <= 0 {
+		if nc.DedupRadius <= 0 {
 			continue
 		}
 		idx = append(idx, int32(i))
@@ -219,12 +205,13 @@ func dedup(ctx context.Context, tx pgx.Tx, items []item) error {
 		radii = append(radii, nc.DedupRadius)
 		since = append(since, nc.Case.CreatedAt.Add(-nc.DedupWindow))
 	}
-	if len(idx) == 0 {
-		return nil
-	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(intakeLock+part))
+	b.Queue(`DELETE FROM idempotency_keys WHERE key = ANY($1) AND created_at < now() - interval '24 hours'`, keys)
+	b.Queue(`SELECT key, request_hash, snapshot FROM idempotency_keys WHERE key = ANY($1)`, keys)
 	// The bounding-box pre-filter uses the open-case index; 1° of latitude is at least 110,574 m and a degree of
 	// longitude shrinks with cos(lat), so the box is widened accordingly.
-	rows, err := tx.Query(ctx, `
+	b.Queue(`
 		SELECT i.n, c.id
 		FROM unnest($1::int[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::timestamptz[])
 			AS i(n, cat, lon, lat, radius, since)
@@ -236,25 +223,74 @@ func dedup(ctx context.Context, tx pgx.Tx, items []item) error {
 			  AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326)::geography, i.radius)
 			ORDER BY geom <-> ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326), id
 			LIMIT 1) c`, idx, cats, lons, lats, radii, since)
-	if err != nil {
-		return fmt.Errorf("dedup: %w", err)
+	b.Queue(`SELECT nextval('cases_id_seq') FROM generate_series(1, $1)`, leaders)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var key, hash string
+		var snap []byte
+		if err := rows.Scan(&key, &hash, &snap); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		it := &items[firstByKey[key]]
+		if hash != it.req.nc.RequestHash {
+			it.mismatch = true
+			continue
+		}
+		var c dispatch.Created
+		if err := json.Unmarshal(snap, &c); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("idempotency key snapshot: %w", err)
+		}
+		c.Replayed = true
+		it.replay = &c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("dedup: %w", err)
+	}
 	for rows.Next() {
 		var n int32
 		var id int64
 		if err := rows.Scan(&n, &id); err != nil {
-			return err
+			rows.Close()
+			return nil, err
 		}
-		items[n].dupOf = id
+		if items[n].isNew() {
+			items[n].dupOf = id
+		}
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, fmt.Errorf("dedup: %w", err)
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
 	}
 	// Within the batch: a report near an earlier new report of the same category supports it.
 	for _, n := range idx {
 		it := &items[n]
-		if it.dupOf != 0 {
+		if !it.isNew() || it.dupOf != 0 {
 			continue
 		}
 		for _, m := range idx {
@@ -262,16 +298,19 @@ func dedup(ctx context.Context, tx pgx.Tx, items []item) error {
 				break
 			}
 			prev := &items[m]
-			a, b := prev.req.nc.Case, it.req.nc.Case
-			if prev.dupOf == 0 && prev.dupItem < 0 && a.Category == b.Category &&
-				metres(a.Lon, a.Lat, b.Lon, b.Lat) <= it.req.nc.DedupRadius {
+			a, c := prev.req.nc.Case, it.req.nc.Case
+			if prev.isNew() && prev.dupOf == 0 && prev.dupItem < 0 && a.Category == c.Category &&
+				metres(a.Lon, a.Lat, c.Lon, c.Lat) <= it.req.nc.DedupRadius {
 				it.dupItem = int(m)
 				break
 			}
 		}
 	}
-	return nil
+	return ids, nil
 }
+
+// isNew reports whether the item creates something (a case or a supporter link).
+func (it *item) isNew() bool { return it.leader < 0 && it.replay == nil && !it.mismatch }
 
 // metres is the great-circle distance between two WGS-84 points.
 func metres(lon1, lat1, lon2, lat2 float64) float64 {
@@ -382,23 +421,7 @@ func (r *caseRows) queue(b *pgx.Batch) {
 
 // insertCases writes the batch's new cases, supporter links, events, photos, points and idempotency keys in one
 // pipelined round trip.
-func insertCases(ctx context.Context, tx pgx.Tx, items []item) error {
-	var fresh int
-	for i := range items {
-		if items[i].isNew() && items[i].dupOf == 0 && items[i].dupItem < 0 {
-			fresh++
-		}
-	}
-	var ids []int64
-	if fresh > 0 {
-		rows, err := tx.Query(ctx, `SELECT nextval('cases_id_seq') FROM generate_series(1, $1)`, fresh)
-		if err != nil {
-			return err
-		}
-		if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-			return err
-		}
-	}
+func insertCases(ctx context.Context, tx pgx.Tx, items []item, ids []int64) error {
 	// New cases first, so that supporters of a case created in this same batch find it.
 	var rows caseRows
 	for i := range items {
@@ -435,27 +458,61 @@ func insertCases(ctx context.Context, tx pgx.Tx, items []item) error {
 			it.dupOf, c.Channel, c.CreatedAt)
 		queuePhotos(b, it.dupOf, nc.Photos)
 	}
+	// Idempotency keys of new cases go in the same round trip; those of supporters follow once the supported
+	// cases can be read as they now stand.
+	if err := queueKeys(b, items, func(it *item) bool { return it.dupOf == 0 }); err != nil {
+		return err
+	}
 	if b.Len() > 0 {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("writing cases: %w", translate(err))
 		}
 	}
-	// A supporter is answered with the case it supports, as it now stands.
+	var supported []int64
 	for i := range items {
-		it := &items[i]
-		if it.isNew() && it.dupOf != 0 {
-			c, err := getCase(ctx, tx, it.dupOf)
-			if err != nil {
-				return err
-			}
-			it.supported = &c
+		if it := &items[i]; it.isNew() && it.dupOf != 0 {
+			supported = append(supported, it.dupOf)
 		}
 	}
+	if len(supported) == 0 {
+		return nil
+	}
+	found, err := tx.Query(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ANY($1)`, supported)
+	if err != nil {
+		return err
+	}
+	cases, err := pgx.CollectRows(found, scanCase)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*dispatch.Case, len(cases))
+	for i := range cases {
+		byID[cases[i].ID] = &cases[i]
+	}
+	for i := range items {
+		if it := &items[i]; it.isNew() && it.dupOf != 0 {
+			it.supported = byID[it.dupOf]
+		}
+	}
+	b = &pgx.Batch{}
+	if err := queueKeys(b, items, func(it *item) bool { return it.dupOf != 0 }); err != nil {
+		return err
+	}
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("idempotency keys: %w", translate(err))
+		}
+	}
+	return nil
+}
+
+// queueKeys queues the idempotency keys of the new items that which selects, with the answer to replay.
+func queueKeys(b *pgx.Batch, items []item, which func(*item) bool) error {
 	var keys, hashes, snaps []string
 	var keyCases []int64
 	for i := range items {
 		it := &items[i]
-		if !it.isNew() || it.req.nc.IdempotencyKey == "" {
+		if !it.isNew() || it.req.nc.IdempotencyKey == "" || !which(it) {
 			continue
 		}
 		snap, err := json.Marshal(snapshot(items, i))
@@ -466,9 +523,7 @@ func insertCases(ctx context.Context, tx pgx.Tx, items []item) error {
 		keyCases, snaps = append(keyCases, caseID(it)), append(snaps, string(snap))
 	}
 	if len(keys) > 0 {
-		if _, err := tx.Exec(ctx, insertKeys, keys, hashes, keyCases, snaps); err != nil {
-			return fmt.Errorf("idempotency keys: %w", translate(err))
-		}
+		b.Queue(insertKeys, keys, hashes, keyCases, snaps)
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ func (s *CaseStore) CreateTogether(ctx context.Context, ncs []dispatch.NewCase) 
 	for i, nc := range ncs {
 		reqs[i] = &createReq{nc: nc, res: make(chan createRes, 1)}
 	}
-	s.write(reqs)
+	s.write(0, reqs)
 	out, errs := make([]dispatch.Created, len(ncs)), make([]error, len(ncs))
 	for i, r := range reqs {
 		res := <-r.res

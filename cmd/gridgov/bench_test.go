@@ -25,13 +25,13 @@ type intakePoint struct {
 	category string
 }
 
-// benchPoints picks n random points inside the city's compounds with random categories.
+// benchPoints returns n distinct random points inside the city's compounds, each with a random category.
 func benchPoints(b *testing.B, pool *data.Pool, n int) []intakePoint {
 	b.Helper()
 	rows, err := pool.Query(context.Background(), `
 		SELECT ST_X(p), ST_Y(p), c.code FROM (
-			SELECT (ST_Dump(ST_GeneratePoints(geom, 4, 7))).geom AS p FROM units WHERE level = 'building') g,
-		LATERAL (SELECT code FROM categories ORDER BY md5(ST_AsText(g.p) || code) LIMIT 1) c`)
+			SELECT (ST_Dump(ST_GeneratePoints(geom, $1, 7))).geom AS p FROM units WHERE level = 'building') g,
+		LATERAL (SELECT code FROM categories ORDER BY md5(ST_AsText(g.p) || code) LIMIT 1) c`, n/1335+1)
 	require.NoError(b, err)
 	var all []intakePoint
 	for rows.Next() {
@@ -41,11 +41,8 @@ func benchPoints(b *testing.B, pool *data.Pool, n int) []intakePoint {
 	}
 	require.NoError(b, rows.Err())
 	rng := rand.New(rand.NewPCG(1, 2))
-	out := make([]intakePoint, n)
-	for i := range out {
-		out[i] = all[rng.IntN(len(all))]
-	}
-	return out
+	rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	return all[:n]
 }
 
 // BenchmarkIntake compares, in one run and at the same concurrency, intake over HTTP (locate, classify, route,
@@ -61,8 +58,9 @@ func BenchmarkIntake(b *testing.B) {
 	require.NoError(b, err)
 	defer pool.Close()
 	base := serveCity(b, url)
-	const clients = 32
-	pts := benchPoints(b, pool, 4096)
+	const clients = 64
+	n := max(b.N, 500)
+	pts := benchPoints(b, pool, n+200)
 
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
@@ -119,7 +117,6 @@ func BenchmarkIntake(b *testing.B) {
 		}
 		return float64(n) / time.Since(start).Seconds()
 	}
-	n := max(b.N, 500)
 	rate(200, post) // warm up connections and caches
 	b.ResetTimer()
 	httpRate := rate(n, post)
