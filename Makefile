@@ -20,7 +20,9 @@ test: db-up web ## run every test against the local PostGIS (which it starts)
 	REQUIRE_TEST_DB=1 go test -count=1 ./...
 
 bench: db-up web ## run the benchmarks (BENCHMARKS.md says what they compare)
-	REQUIRE_TEST_DB=1 go test -run '^$$' -bench . -benchtime 2s ./...
+	go test -run '^$$' -bench . ./geo/ ./dispatch/ ./data/demo/
+	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Locate ./data/
+	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Intake -benchtime 10000x -count 3 ./cmd/gridgov/
 
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	@for pkg in $$(go list ./...); do \

@@ -31,11 +31,7 @@ type locationJSON struct {
 func locate(dir *dispatch.Directory, p orb.Point) (*locationJSON, *Error) {
 	loc := dir.Locator.Locate(p)
 	if loc.Grid == nil {
-		oe := &geo.OutsideError{Point: p}
-		if near, m, ok := dir.Locator.Nearest(p, geo.LevelGrid); ok {
-			oe.Nearest, oe.Metres = &near, math.Round(m*10)/10
-		}
-		return nil, outsideError(oe)
+		return nil, outsideError(dir.Locator.Outside(p))
 	}
 	out := &locationJSON{Lat: p[1], Lon: p[0], Street: loc.Street, Community: loc.Community, Grid: loc.Grid,
 		Building: loc.Building, Responsible: dir.Responsible(loc)}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -257,12 +256,7 @@ func locateReport(r *Report, dir *Directory) (p, orig orb.Point, loc geo.Locatio
 	}
 	loc = dir.Locator.Locate(p)
 	if loc.Grid == nil {
-		near, metres, ok := dir.Locator.Nearest(p, geo.LevelGrid)
-		oe := &geo.OutsideError{Point: p}
-		if ok {
-			oe.Nearest, oe.Metres = &near, math.Round(metres*10)/10
-		}
-		return p, orig, loc, oe
+		return p, orig, loc, dir.Locator.Outside(p)
 	}
 	return p, orig, loc, nil
 }

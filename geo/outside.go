@@ -78,3 +78,12 @@ func ringArea(r orb.Ring) float64 {
 	}
 	return s / 2
 }
+
+// Outside describes a point that lies in no grid, with the nearest grid and its distance rounded to decimetres.
+func (l *Locator) Outside(p orb.Point) *OutsideError {
+	oe := &OutsideError{Point: p}
+	if near, m, ok := l.Nearest(p, LevelGrid); ok {
+		oe.Nearest, oe.Metres = &near, math.Round(m*10)/10
+	}
+	return oe
+}
