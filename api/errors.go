@@ -40,6 +40,7 @@ var errorTable = []struct {
 	{dispatch.ErrConflict, http.StatusConflict, "conflict"},
 	{dispatch.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency_key_reused"},
 	{dispatch.ErrInvalidTransition, http.StatusConflict, "invalid_transition"},
+	{dispatch.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{dispatch.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "unavailable"},
 }
@@ -67,9 +68,14 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 				break
 			}
 		}
-		if e.Status == http.StatusNotFound {
+		// These messages name only what the client sent or may know (the code, the status, the action).
+		switch e.Status {
+		case http.StatusNotFound, http.StatusConflict, http.StatusForbidden:
 			e.Message = err.Error()
 		}
+	}
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gridgov"`)
 	}
 	if e.Status >= 500 {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)

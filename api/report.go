@@ -70,6 +70,28 @@ type caseJSON struct {
 	ClosedAt       *time.Time         `json:"closed_at,omitempty"`
 	DuplicateOf    *int64             `json:"duplicate_of"`
 	Supporters     int                `json:"supporters"`
+	Redone         int                `json:"redone"`
+	Escalations    int                `json:"escalations"`
+	Deliberated    bool               `json:"deliberated"`
+	Overdue        bool               `json:"overdue"`
+	Satisfaction   string             `json:"satisfaction,omitempty"`
+	Ratings        *dispatch.Ratings  `json:"ratings,omitempty"`
+	Reporter       *reporterJSON      `json:"reporter,omitempty"`
+}
+
+// reporterJSON is shown only to the reporter and to staff responsible for the case.
+type reporterJSON struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
+// renderCaseFor renders a case for a viewer: personal data only for those who may see it.
+func renderCaseFor(c dispatch.Case, dir *dispatch.Directory, viewer dispatch.Actor, known bool) caseJSON {
+	out := renderCase(c, dir, 0)
+	if known && seesInFull(c, viewer) && (c.ReporterName != "" || c.ReporterPhone != "") {
+		out.Reporter = &reporterJSON{Name: c.ReporterName, Phone: c.ReporterPhone}
+	}
+	return out
 }
 
 func renderCase(c dispatch.Case, dir *dispatch.Directory, duplicateOf int64) caseJSON {
@@ -96,16 +118,30 @@ func renderCase(c dispatch.Case, dir *dispatch.Directory, duplicateOf int64) cas
 	if !c.ClosedAt.IsZero() {
 		out.ClosedAt = &c.ClosedAt
 	}
+	if duplicateOf == 0 {
+		duplicateOf = c.DuplicateOf
+	}
 	if duplicateOf != 0 {
 		out.DuplicateOf = &duplicateOf
+	}
+	out.Redone, out.Escalations, out.Deliberated, out.Satisfaction = c.Redone, c.Escalations, c.Deliberated, c.Satisfaction
+	out.Overdue = c.Status.Open() && !c.DueAt.IsZero() && c.DueAt.Before(time.Now())
+	if c.Ratings.Total() > 0 {
+		r := c.Ratings
+		out.Ratings = &r
 	}
 	return out
 }
 
 // handleCreateReport answers POST /api/v1/reports: 201 with the case once it is committed. The same
 // Idempotency-Key returns the first answer (with Idempotent-Replayed: true) and creates nothing.
-func handleCreateReport(log *slog.Logger, places *dispatch.Places, intake Intake) http.HandlerFunc {
+func handleCreateReport(log *slog.Logger, places *dispatch.Places, intake Intake, actorOf actorFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		actor, known, err := actorOf(r)
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
 		key := r.Header.Get("Idempotency-Key")
 		if len(key) > 200 || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
 			writeError(w, r, log, badRequest("Idempotency-Key", "Idempotency-Key must be at most 200 visible ASCII characters"))
@@ -120,6 +156,9 @@ func handleCreateReport(log *slog.Logger, places *dispatch.Places, intake Intake
 			CRS: req.CRS, Address: req.Address, Channel: req.Channel, Urgency: req.Urgency}
 		if req.Reporter != nil {
 			rep.ReporterName, rep.ReporterPhone = req.Reporter.Name, req.Reporter.Phone
+		}
+		if known && actor.Role == dispatch.RoleResident {
+			rep.ReporterID = actor.Subject
 		}
 		if len(req.Photos) > dispatch.MaxPhotos {
 			writeError(w, r, log, badRequest("photos", fmt.Sprintf("at most %d photos", dispatch.MaxPhotos)))
@@ -142,7 +181,11 @@ func handleCreateReport(log *slog.Logger, places *dispatch.Places, intake Intake
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
 		w.Header().Set("Location", "/api/v1/reports/"+strconv.FormatInt(created.Case.ID, 10))
-		writeJSON(w, http.StatusCreated, renderCase(created.Case, places.Load(), created.DuplicateOf))
+		out := renderCase(created.Case, places.Load(), created.DuplicateOf)
+		if created.DuplicateOf == 0 && known && seesInFull(created.Case, actor) {
+			out.Reporter = &reporterJSON{Name: created.Case.ReporterName, Phone: created.Case.ReporterPhone}
+		}
+		writeJSON(w, http.StatusCreated, out)
 	}
 }
 
@@ -177,11 +220,16 @@ type CaseReader interface {
 }
 
 // handleGetReport answers GET /api/v1/reports/{id}.
-func handleGetReport(log *slog.Logger, places *dispatch.Places, cases CaseReader) http.HandlerFunc {
+func handleGetReport(log *slog.Logger, places *dispatch.Places, cases CaseReader, actorOf actorFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil || id < 1 {
-			writeError(w, r, log, badRequest("id", "id must be a positive whole number"))
+		id, err := caseID(r)
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		actor, known, err := actorOf(r)
+		if err != nil {
+			writeError(w, r, log, err)
 			return
 		}
 		c, err := cases.Case(r.Context(), id)
@@ -189,7 +237,7 @@ func handleGetReport(log *slog.Logger, places *dispatch.Places, cases CaseReader
 			writeError(w, r, log, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, renderCase(c, places.Load(), 0))
+		writeJSON(w, http.StatusOK, renderCaseFor(c, places.Load(), actor, known))
 	}
 }
 

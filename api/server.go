@@ -29,12 +29,16 @@ type Pinger interface {
 
 // Services are what the server speaks HTTP over.
 type Services struct {
-	DB     Pinger           // the database, for /healthz
-	Units  UnitStore        // places, with their geometry
-	Places *dispatch.Places // the in-memory directory: locator, gazetteer, orgs, catalogue
-	Intake Intake           // turns reports into cases
-	Cases  CaseReader       // stored cases
-	Web    fs.FS            // the browser app's static files
+	DB       Pinger           // the database, for /healthz
+	Units    UnitStore        // places, with their geometry
+	Places   *dispatch.Places // the in-memory directory: locator, gazetteer, orgs, catalogue
+	Intake   Intake           // turns reports into cases
+	Cases    CaseReader       // stored cases
+	Workflow Workflow         // the six-step workflow over stored cases
+	KPIs     KPIStore         // counts and rates per unit
+	Web      fs.FS            // the browser app's static files
+	Tokens   *Tokens          // verifies bearer tokens; nil accepts none
+	Now      func() time.Time // the clock for token expiry; nil is time.Now
 }
 
 // Server is the HTTP handler for everything gridgov serves.

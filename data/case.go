@@ -325,20 +325,22 @@ func metres(lon1, lat1, lon2, lat2 float64) float64 {
 // unnested server-side), which costs PostgreSQL far less than a statement per row.
 const insertCaseRows = `INSERT INTO cases (id, category, description, address, channel, urgency, geom, orig_lon, orig_lat,
 		crs, h3, street_code, community_code, grid_code, building_code, status, classification, assignee_code,
-		reporter_name, reporter_phone, created_at, updated_at, due_at)
+		reporter_name, reporter_phone, created_at, updated_at, due_at, reporter_id, handler)
 	SELECT id, category, description, address, channel, urgency, ST_SetSRID(ST_MakePoint(lon, lat), 4326), orig_lon,
 		orig_lat, crs, h3, street_code, community_code, grid_code, building_code, status, classification,
-		assignee_code, reporter_name, reporter_phone, created_at, created_at, due_at
+		assignee_code, reporter_name, reporter_phone, created_at, created_at, due_at, reporter_id, assignee_code
 	FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[],
 		$9::float8[], $10::float8[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[],
-		$17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::timestamptz[], $23::timestamptz[])
+		$17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::timestamptz[], $23::timestamptz[],
+		$24::text[])
 		AS t(id, category, description, address, channel, urgency, lon, lat, orig_lon, orig_lat, crs, h3, street_code,
 			community_code, grid_code, building_code, status, classification, assignee_code, reporter_name,
-			reporter_phone, created_at, due_at)`
+			reporter_phone, created_at, due_at, reporter_id)`
 
-const insertEvents = `INSERT INTO case_events (case_id, action, from_status, to_status, actor_role, actor_unit, note, at)
+const insertEvents = `INSERT INTO case_events (case_id, action, from_status, to_status, actor_role, actor_unit, note, at,
+		actor)
 	SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-		$8::timestamptz[])`
+		$8::timestamptz[], $9::text[])`
 
 const insertPoints = `INSERT INTO reporter_points (reporter_phone, case_id, points, reason, created_at)
 	SELECT phone, case_id, points, 'report became a case', at
@@ -350,20 +352,20 @@ const insertKeys = `INSERT INTO idempotency_keys (key, request_hash, case_id, sn
 
 // caseRows collects a batch's new cases as columns.
 type caseRows struct {
-	id, h3                                                []int64
-	category, description, address, channel, urgency, crs []string
-	lon, lat, origLon, origLat                            []float64
-	street, community, grid, building                     []*string
-	status, class, assignee, reporterName, reporterPhone  []string
-	created                                               []time.Time
-	due                                                   []*time.Time
-	evCase                                                []int64
-	evAction, evFrom, evTo, evRole, evUnit, evNote        []string
-	evAt                                                  []time.Time
-	ptPhone                                               []string
-	ptCase                                                []int64
-	ptPoints                                              []int32
-	ptAt                                                  []time.Time
+	id, h3                                                           []int64
+	category, description, address, channel, urgency, crs            []string
+	lon, lat, origLon, origLat                                       []float64
+	street, community, grid, building                                []*string
+	status, class, assignee, reporterName, reporterPhone, reporterID []string
+	created                                                          []time.Time
+	due                                                              []*time.Time
+	evCase                                                           []int64
+	evAction, evFrom, evTo, evRole, evUnit, evNote, evActor          []string
+	evAt                                                             []time.Time
+	ptPhone                                                          []string
+	ptCase                                                           []int64
+	ptPoints                                                         []int32
+	ptAt                                                             []time.Time
 }
 
 func (r *caseRows) add(id int64, nc dispatch.NewCase) {
@@ -385,6 +387,7 @@ func (r *caseRows) add(id int64, nc dispatch.NewCase) {
 	r.status, r.class = append(r.status, string(c.Status)), append(r.class, string(c.Classification))
 	r.assignee = append(r.assignee, c.AssigneeCode)
 	r.reporterName, r.reporterPhone = append(r.reporterName, c.ReporterName), append(r.reporterPhone, c.ReporterPhone)
+	r.reporterID = append(r.reporterID, c.ReporterID)
 	r.created = append(r.created, c.CreatedAt)
 	var due *time.Time
 	if !c.DueAt.IsZero() {
@@ -397,6 +400,7 @@ func (r *caseRows) add(id int64, nc dispatch.NewCase) {
 		r.evFrom, r.evTo = append(r.evFrom, string(e.From)), append(r.evTo, string(e.To))
 		r.evRole, r.evUnit = append(r.evRole, e.ActorRole), append(r.evUnit, e.ActorUnit)
 		r.evNote, r.evAt = append(r.evNote, e.Note), append(r.evAt, e.At)
+		r.evActor = append(r.evActor, e.Actor)
 	}
 	if nc.Points > 0 && c.ReporterPhone != "" {
 		r.ptPhone, r.ptCase = append(r.ptPhone, c.ReporterPhone), append(r.ptCase, id)
@@ -410,9 +414,9 @@ func (r *caseRows) queue(b *pgx.Batch) {
 	}
 	b.Queue(insertCaseRows, r.id, r.category, r.description, r.address, r.channel, r.urgency, r.lon, r.lat, r.origLon,
 		r.origLat, r.crs, r.h3, r.street, r.community, r.grid, r.building, r.status, r.class, r.assignee,
-		r.reporterName, r.reporterPhone, r.created, r.due)
+		r.reporterName, r.reporterPhone, r.created, r.due, r.reporterID)
 	if len(r.evCase) > 0 {
-		b.Queue(insertEvents, r.evCase, r.evAction, r.evFrom, r.evTo, r.evRole, r.evUnit, r.evNote, r.evAt)
+		b.Queue(insertEvents, r.evCase, r.evAction, r.evFrom, r.evTo, r.evRole, r.evUnit, r.evNote, r.evAt, r.evActor)
 	}
 	if len(r.ptCase) > 0 {
 		b.Queue(insertPoints, r.ptPhone, r.ptCase, r.ptPoints, r.ptAt)
@@ -578,7 +582,9 @@ func result(items []item, i int) createRes {
 const caseCols = `id, category, description, address, channel, urgency, ST_X(geom), ST_Y(geom), orig_lon, orig_lat,
 	crs, h3, coalesce(street_code, ''), coalesce(community_code, ''), coalesce(grid_code, ''),
 	coalesce(building_code, ''), status, classification, assignee_code, reporter_name, reporter_phone, satisfaction,
-	redone, supporters, created_at, coalesce(due_at, 'epoch'), coalesce(closed_at, 'epoch')`
+	redone, supporters, created_at, coalesce(due_at, 'epoch'), coalesce(closed_at, 'epoch'), reporter_id, deliberated,
+	suspended_from, prev_assignee, handler, escalations, rated_satisfied, rated_basic, rated_unsatisfied,
+	coalesce(verified_at, 'epoch'), coalesce(duplicate_of, 0)`
 
 // Case reads one case (without its events).
 func (s *CaseStore) Case(ctx context.Context, id int64) (dispatch.Case, error) {
@@ -599,18 +605,23 @@ func getCase(ctx context.Context, db DB, id int64) (dispatch.Case, error) {
 
 func scanCase(row pgx.CollectableRow) (dispatch.Case, error) {
 	var c dispatch.Case
-	var status, class string
-	var due, closed time.Time
+	var status, class, suspended string
+	var due, closed, verified time.Time
 	err := row.Scan(&c.ID, &c.Category, &c.Description, &c.Address, &c.Channel, &c.Urgency, &c.Lon, &c.Lat,
 		&c.OrigLon, &c.OrigLat, &c.CRS, &c.H3, &c.StreetCode, &c.CommunityCode, &c.GridCode, &c.BuildingCode,
 		&status, &class, &c.AssigneeCode, &c.ReporterName, &c.ReporterPhone, &c.Satisfaction, &c.Redone,
-		&c.Supporters, &c.CreatedAt, &due, &closed)
+		&c.Supporters, &c.CreatedAt, &due, &closed, &c.ReporterID, &c.Deliberated, &suspended, &c.PrevAssignee,
+		&c.Handler, &c.Escalations, &c.Ratings.Satisfied, &c.Ratings.BasicallySatisfied, &c.Ratings.Unsatisfied,
+		&verified, &c.DuplicateOf)
 	c.Status, c.Classification = dispatch.Status(status), dispatch.Classification(class)
-	if due.Unix() != 0 {
-		c.DueAt = due
-	}
-	if closed.Unix() != 0 {
-		c.ClosedAt = closed
-	}
+	c.SuspendedFrom = dispatch.Status(suspended)
+	c.DueAt, c.ClosedAt, c.VerifiedAt = notEpoch(due), notEpoch(closed), notEpoch(verified)
 	return c, err
+}
+
+func notEpoch(t time.Time) time.Time {
+	if t.Unix() == 0 {
+		return time.Time{}
+	}
+	return t
 }

@@ -43,6 +43,18 @@ func LoadDirectory(ctx context.Context, db DB) (*dispatch.Directory, error) {
 		d.OrgsByUnit[o.UnitCode] = o
 		d.OrgsByCode[o.Code] = o
 	}
+	d.DiscussPoints = map[string]string{}
+	rows, err = db.Query(ctx, `SELECT code, host_code FROM discuss_points`)
+	if err != nil {
+		return nil, fmt.Errorf("directory discuss points: %w", err)
+	}
+	var code, host string
+	if _, err := pgx.ForEachRow(rows, []any{&code, &host}, func() error {
+		d.DiscussPoints[code] = host
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("directory discuss points: %w", err)
+	}
 	depts, err := Departments(ctx, db)
 	if err != nil {
 		return nil, err

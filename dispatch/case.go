@@ -7,6 +7,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"gridgov/geo"
 )
 
@@ -76,18 +78,64 @@ type Case struct {
 	Satisfaction   string // satisfied, basically_satisfied, unsatisfied, unrated, or "" while unrated
 	Redone         int    // how many times the case was sent back as 重办
 	Supporters     int    // duplicate reports linked to this case
+	ReporterID     string // the token subject of the resident who reported it; "" for anonymous or hotline reports
+	Deliberated    bool   // it was put on the agenda of a speak-and-discuss point (社区议事)
+	SuspendedFrom  Status // while suspended: the status to resume to
+	PrevAssignee   string // the handler before the current assignee (a redo goes back to the last handler)
+	Handler        string // who last worked on it (dispatched to or resolved it): a redo returns to this one
+	Escalations    int    // how many levels it has climbed
+	Ratings        Ratings
+	VerifiedAt     time.Time // when the evaluation began; zero before
+	DuplicateOf    int64     // set when merged into another case
 	CreatedAt      time.Time
 	DueAt          time.Time
 	ClosedAt       time.Time // zero while open
 	Events         []Event
 }
 
+// Ratings counts the residents' evaluations of a case (群众评事).
+type Ratings struct {
+	Satisfied          int `json:"satisfied"`
+	BasicallySatisfied int `json:"basically_satisfied"`
+	Unsatisfied        int `json:"unsatisfied"`
+}
+
+// Total is the number of ratings.
+func (r Ratings) Total() int { return r.Satisfied + r.BasicallySatisfied + r.Unsatisfied }
+
+// Satisfaction is (satisfied + basically satisfied) / ratings, or 0 without ratings.
+func (r Ratings) Satisfaction() float64 {
+	if r.Total() == 0 {
+		return 0
+	}
+	return float64(r.Satisfied+r.BasicallySatisfied) / float64(r.Total())
+}
+
 // Event is one step in a case's history: who did what, when, from which status to which.
 type Event struct {
+	ID        int64
 	Action    string
 	From, To  Status
+	Actor     string // the actor's subject (a person's code, a reporter id, "system")
 	ActorRole string
 	ActorUnit string
 	Note      string
+	Data      map[string]any // the action's arguments that matter later (classification, votes, rating, to, …)
+	Photos    []Photo
 	At        time.Time
+}
+
+// CaseFilter selects cases for a listing, newest first: by status, category, unit (the unit and its descendants,
+// by code prefix), assignee, reporter, bounding box and last change; Before is the cursor (an id) and Limit the
+// page size.
+type CaseFilter struct {
+	Status     string
+	Category   string
+	Unit       string
+	Assignee   string
+	ReporterID string
+	BBox       *orb.Bound
+	Since      time.Time
+	Before     int64
+	Limit      int
 }

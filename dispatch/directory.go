@@ -25,6 +25,8 @@ type Directory struct {
 	OrgsByCode  map[string]Org
 	Departments map[string]Department
 	Categories  map[string]Category
+	// DiscussPoints maps each speak-and-discuss point to its host unit.
+	DiscussPoints map[string]string
 	// CategoryList keeps the catalogue's order for listings.
 	CategoryList []Category
 }

@@ -28,6 +28,7 @@ type Report struct {
 	Urgency       string
 	ReporterName  string
 	ReporterPhone string
+	ReporterID    string // the resident's token subject, when a signed-in resident reports
 	Photos        []Photo
 }
 
@@ -156,9 +157,11 @@ func (in *Intake) Submit(ctx context.Context, r Report, idempotencyKey string) (
 		Lon: p[0], Lat: p[1], OrigLon: orig[0], OrigLat: orig[1], CRS: r.CRS, H3: int64(cell),
 		StreetCode: code(loc.Street), CommunityCode: code(loc.Community), GridCode: code(loc.Grid),
 		BuildingCode: code(loc.Building), Status: StatusReported, Classification: cat.Classification,
-		AssigneeCode: assignee, ReporterName: r.ReporterName, ReporterPhone: r.ReporterPhone,
-		CreatedAt: now, DueAt: due,
-		Events: []Event{{Action: "report", To: StatusReported, ActorRole: "resident", Note: r.Channel, At: now}},
+		AssigneeCode: assignee, Handler: assignee, ReporterName: r.ReporterName, ReporterPhone: r.ReporterPhone,
+		ReporterID: r.ReporterID,
+		CreatedAt:  now, DueAt: due,
+		Events: []Event{{Action: "report", To: StatusReported, Actor: r.ReporterID, ActorRole: "resident", Note: r.Channel,
+			At: now}},
 	}
 	return in.store.Create(ctx, NewCase{Case: c, Photos: r.Photos, IdempotencyKey: idempotencyKey,
 		RequestHash: requestHash(r), DedupRadius: in.cfg.DedupRadius, DedupWindow: in.cfg.DedupWindow,

@@ -47,11 +47,28 @@ type env struct {
 	addr        string
 	calendar    string // a working-time calendar JSON file; "" for the shipped one
 	intake      dispatch.IntakeConfig
+	tokenKey    string // hex; "" for the key kept in the database
+	// unratedAfter closes evaluations nobody finished; schedulerEvery is how often overdue cases are escalated.
+	unratedAfter   time.Duration
+	schedulerEvery time.Duration
 }
 
 func readEnv(getenv func(string) string) (env, error) {
 	e := env{databaseURL: getenv("GRIDGOV_DATABASE_URL"), addr: getenv("GRIDGOV_ADDR"), calendar: getenv("GRIDGOV_CALENDAR"),
-		intake: dispatch.IntakeConfig{DedupRadius: 50, DedupWindow: 72 * time.Hour, Points: 1}}
+		intake:   dispatch.IntakeConfig{DedupRadius: 50, DedupWindow: 72 * time.Hour, Points: 1},
+		tokenKey: getenv("GRIDGOV_TOKEN_KEY"), unratedAfter: 7 * 24 * time.Hour, schedulerEvery: 30 * time.Second}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"GRIDGOV_UNRATED_AFTER", &e.unratedAfter}, {"GRIDGOV_SCHEDULER_EVERY", &e.schedulerEvery}} {
+		if s := getenv(d.name); s != "" {
+			v, err := time.ParseDuration(s)
+			if err != nil || v < time.Second {
+				return e, fmt.Errorf("%s=%q: want a duration of at least 1s, such as 168h", d.name, s)
+			}
+			*d.dst = v
+		}
+	}
 	if s := getenv("GRIDGOV_DEDUP_RADIUS_M"); s != "" {
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || f < 0 || f > 1000 {
@@ -89,6 +106,7 @@ commands:
   migrate   apply the database schema migrations
   import    load a GeoJSON FeatureCollection: --level street|community|grid|building|discuss_point|road --file F
   demo      generate and load the demo city: [--seed N] [--scale N] [--replace|--if-empty] [--export DIR]
+  token     print a bearer token: --role ROLE --unit CODE [--sub ID] [--ttl 720h] (key: GRIDGOV_TOKEN_KEY or the database's)
 
 environment:
   GRIDGOV_DATABASE_URL    PostgreSQL URL (default the local cluster of 'make db-up' on 127.0.0.1:55432)
@@ -97,6 +115,9 @@ environment:
   GRIDGOV_DEDUP_RADIUS_M  an open case of the same category this near is the same matter (default 50; 0 off)
   GRIDGOV_DEDUP_WINDOW    … if reported within this time (default 72h)
   GRIDGOV_REPORT_POINTS   reporter points per report that becomes a case (default 1)
+  GRIDGOV_TOKEN_KEY       hex key that signs tokens (default: one kept in the database)
+  GRIDGOV_UNRATED_AFTER   close evaluations left unrated this long after verification (default 168h)
+  GRIDGOV_SCHEDULER_EVERY how often overdue cases are escalated (default 30s)
 `
 
 // run is the whole program, with its inputs and outputs passed in so that tests can run it.
@@ -120,6 +141,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importCmd(ctx, e, rest, stdout, stderr)
 	case "demo":
 		return demoCmd(ctx, e, rest, stdout, stderr)
+	case "token":
+		return tokenCmd(ctx, e, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

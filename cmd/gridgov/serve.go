@@ -47,10 +47,21 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 	cases := data.NewCaseStore(pool)
 	defer cases.Close()
 	intake := dispatch.NewIntake(places, cal, cases, time.Now, e.intake)
+	workflow := dispatch.NewWorkflow(places, cal, cases, time.Now, dispatch.DefaultRules(), e.unratedAfter)
+	go workflow.Run(lctx, e.schedulerEvery, log)
+	key, err := data.TokenKey(ctx, pool, e.tokenKey)
+	if err != nil {
+		return err
+	}
+	tokens, err := api.NewTokens(key)
+	if err != nil {
+		return err
+	}
 
 	srv := &http.Server{
 		Handler: api.NewServer(log, api.Services{DB: pool, Units: data.NewUnitStore(pool), Places: places,
-			Intake: intake, Cases: cases, Web: web.Static()}),
+			Intake: intake, Cases: cases, Workflow: workflow, KPIs: data.KPIStore{DB: pool}, Tokens: tokens,
+			Web: web.Static()}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
