@@ -19,6 +19,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/v1/reports/{id}/events", handleAction(s.log, s.Places, s.Workflow, s.actor))
 	s.mux.Handle("GET /api/v1/reports/{id}/events", handleEvents(s.log, s.Workflow, s.Cases, s.actor))
 	s.mux.Handle("GET /api/v1/stats/kpi", handleKPI(s.log, s.KPIs))
+	s.mux.Handle("GET /api/v1/stream", handleStream(s.log, s.Places, s.Feed, s.actor))
 	s.mux.Handle("/api/", handleNoRoute())
 	s.mux.Handle("/", handleStatic(s.Web))
 }

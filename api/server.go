@@ -36,6 +36,7 @@ type Services struct {
 	Cases    CaseReader       // stored cases
 	Workflow Workflow         // the six-step workflow over stored cases
 	KPIs     KPIStore         // counts and rates per unit
+	Feed     *dispatch.Feed   // the live stream of case changes
 	Web      fs.FS            // the browser app's static files
 	Tokens   *Tokens          // verifies bearer tokens; nil accepts none
 	Now      func() time.Time // the clock for token expiry; nil is time.Now

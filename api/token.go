@@ -110,7 +110,10 @@ func (t *Tokens) mac(signed string) []byte {
 // Verify returns the actor a token speaks for at now: ErrTokenExpired for a genuine token past its expiry,
 // ErrTokenInvalid for anything else that is not a token Issue made with this key. A nil *Tokens accepts nothing.
 func (t *Tokens) Verify(token string, now time.Time) (dispatch.Actor, error) {
-	if t == nil || len(token) > maxTokenLen || !strings.HasPrefix(token, tokenPrefix) {
+	// Only the base64url alphabet and dots: the decoder would skip \r and \n, even when strict, and so accept
+	// other spellings of a token.
+	if t == nil || len(token) > maxTokenLen || !strings.HasPrefix(token, tokenPrefix) ||
+		strings.ContainsFunc(token, notTokenChar) {
 		return dispatch.Actor{}, ErrTokenInvalid
 	}
 	payload, sig, ok := strings.Cut(token[len(tokenPrefix):], ".")
@@ -138,6 +141,10 @@ func (t *Tokens) Verify(token string, now time.Time) (dispatch.Actor, error) {
 		return dispatch.Actor{}, ErrTokenExpired
 	}
 	return a, nil
+}
+
+func notTokenChar(r rune) bool {
+	return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
 }
 
 // InScope says whether code lies within scope: the same code, or a descendant in the unit hierarchy, whose codes

@@ -605,18 +605,34 @@ func getCase(ctx context.Context, db DB, id int64) (dispatch.Case, error) {
 
 func scanCase(row pgx.CollectableRow) (dispatch.Case, error) {
 	var c dispatch.Case
-	var status, class, suspended string
-	var due, closed, verified time.Time
-	err := row.Scan(&c.ID, &c.Category, &c.Description, &c.Address, &c.Channel, &c.Urgency, &c.Lon, &c.Lat,
-		&c.OrigLon, &c.OrigLat, &c.CRS, &c.H3, &c.StreetCode, &c.CommunityCode, &c.GridCode, &c.BuildingCode,
-		&status, &class, &c.AssigneeCode, &c.ReporterName, &c.ReporterPhone, &c.Satisfaction, &c.Redone,
-		&c.Supporters, &c.CreatedAt, &due, &closed, &c.ReporterID, &c.Deliberated, &suspended, &c.PrevAssignee,
-		&c.Handler, &c.Escalations, &c.Ratings.Satisfied, &c.Ratings.BasicallySatisfied, &c.Ratings.Unsatisfied,
-		&verified, &c.DuplicateOf)
-	c.Status, c.Classification = dispatch.Status(status), dispatch.Classification(class)
-	c.SuspendedFrom = dispatch.Status(suspended)
-	c.DueAt, c.ClosedAt, c.VerifiedAt = notEpoch(due), notEpoch(closed), notEpoch(verified)
+	cs := caseScanTargets(&c)
+	err := row.Scan(cs.targets...)
+	cs.finish()
 	return c, err
+}
+
+// caseScan holds the scan targets of caseCols for one case; finish converts what needs converting.
+type caseScan struct {
+	targets                 []any
+	finish                  func()
+	status, class, suspend  string
+	due, closed, verifiedAt time.Time
+}
+
+func caseScanTargets(c *dispatch.Case) *caseScan {
+	cs := &caseScan{}
+	cs.targets = []any{&c.ID, &c.Category, &c.Description, &c.Address, &c.Channel, &c.Urgency, &c.Lon, &c.Lat,
+		&c.OrigLon, &c.OrigLat, &c.CRS, &c.H3, &c.StreetCode, &c.CommunityCode, &c.GridCode, &c.BuildingCode,
+		&cs.status, &cs.class, &c.AssigneeCode, &c.ReporterName, &c.ReporterPhone, &c.Satisfaction, &c.Redone,
+		&c.Supporters, &c.CreatedAt, &cs.due, &cs.closed, &c.ReporterID, &c.Deliberated, &cs.suspend, &c.PrevAssignee,
+		&c.Handler, &c.Escalations, &c.Ratings.Satisfied, &c.Ratings.BasicallySatisfied, &c.Ratings.Unsatisfied,
+		&cs.verifiedAt, &c.DuplicateOf}
+	cs.finish = func() {
+		c.Status, c.Classification = dispatch.Status(cs.status), dispatch.Classification(cs.class)
+		c.SuspendedFrom = dispatch.Status(cs.suspend)
+		c.DueAt, c.ClosedAt, c.VerifiedAt = notEpoch(cs.due), notEpoch(cs.closed), notEpoch(cs.verifiedAt)
+	}
+	return cs
 }
 
 func notEpoch(t time.Time) time.Time {

@@ -47,6 +47,15 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 	cases := data.NewCaseStore(pool)
 	defer cases.Close()
 	intake := dispatch.NewIntake(places, cal, cases, time.Now, e.intake)
+	feed := dispatch.NewFeed(cases)
+	if err := feed.Refresh(ctx); err != nil {
+		return err
+	}
+	go data.Listen(lctx, pool, []string{"case_events"}, func(string, string) {
+		if err := feed.Refresh(lctx); err != nil && lctx.Err() == nil {
+			log.Error("live feed refresh", "err", err)
+		}
+	})
 	workflow := dispatch.NewWorkflow(places, cal, cases, time.Now, dispatch.DefaultRules(), e.unratedAfter)
 	go workflow.Run(lctx, e.schedulerEvery, log)
 	key, err := data.TokenKey(ctx, pool, e.tokenKey)
@@ -60,7 +69,7 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 
 	srv := &http.Server{
 		Handler: api.NewServer(log, api.Services{DB: pool, Units: data.NewUnitStore(pool), Places: places,
-			Intake: intake, Cases: cases, Workflow: workflow, KPIs: data.KPIStore{DB: pool}, Tokens: tokens,
+			Intake: intake, Cases: cases, Workflow: workflow, KPIs: data.KPIStore{DB: pool}, Tokens: tokens, Feed: feed,
 			Web: web.Static()}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,

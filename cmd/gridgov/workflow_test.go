@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -116,4 +119,88 @@ func TestSixSteps(t *testing.T) {
 	assert.Nil(t, public["reporter"])
 	_, other := c.do("GET", fmt.Sprintf("/api/v1/reports/%d", id), nil, bearer(reps[1])...)
 	assert.Nil(t, other["reporter"])
+}
+
+// sse reads server-sent events from a stream into a channel until the test ends.
+func sse(t *testing.T, c client, headers ...string) <-chan map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/api/v1/stream", nil)
+	require.NoError(t, err)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Equal(t, "text/event-stream", res.Header.Get("Content-Type"))
+	out := make(chan map[string]any, 100)
+	go func() {
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		var id string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "id: "):
+				id = strings.TrimPrefix(line, "id: ")
+			case strings.HasPrefix(line, "data: "):
+				var m map[string]any
+				if json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &m) == nil {
+					m["sse_id"] = id
+					out <- m
+				}
+			}
+		}
+	}()
+	return out
+}
+
+func waitFor(t *testing.T, ch <-chan map[string]any, caseID float64, action string) map[string]any {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case m := <-ch:
+			if m["case"].(map[string]any)["id"] == caseID && m["action"] == action {
+				return m
+			}
+		case <-deadline:
+			t.Fatalf("no %s event for case %v on the stream", action, caseID)
+		}
+	}
+}
+
+// TestLiveFeed: a new report and its next step reach a dispatcher's open stream; a reconnect with
+// Last-Event-ID gets what it missed; the public stream rounds coordinates.
+func TestLiveFeed(t *testing.T) {
+	url, c, pool := cityDB(t)
+	_, lon, lat := someCompound(t, pool, "370781002035")
+	dispatcher := token(t, url, "dispatcher", "370781", "S-dispatch-all")
+	live := sse(t, c, "Authorization", "Bearer "+dispatcher)
+	public := sse(t, c)
+
+	res, created := c.do("POST", "/api/v1/reports", map[string]any{"category": "sanitation", "description": "垃圾堆积",
+		"lat": lat, "lon": lon})
+	require.Equal(t, http.StatusCreated, res.StatusCode)
+	id := created["id"].(float64)
+	ev := waitFor(t, live, id, "report")
+	assert.Equal(t, "reported", ev["case"].(map[string]any)["status"])
+	assert.Equal(t, lat, ev["case"].(map[string]any)["lat"])
+	pub := waitFor(t, public, id, "report")
+	assert.InDelta(t, lat, pub["case"].(map[string]any)["lat"], 0.0005)
+	assert.NotContains(t, fmt.Sprint(pub), "reporter")
+
+	worker := token(t, url, "grid_worker", created["grid"].(map[string]any)["code"].(string), "S-w")
+	res, _ = c.do("POST", fmt.Sprintf("/api/v1/reports/%d/events", int64(id)), map[string]any{"action": "hear",
+		"classification": "pending"}, "Authorization", "Bearer "+worker)
+	require.Equal(t, http.StatusCreated, res.StatusCode)
+	heard := waitFor(t, live, id, "hear")
+	assert.Equal(t, "heard", heard["case"].(map[string]any)["status"])
+
+	// Reconnecting from the report event replays the hear event.
+	resumed := sse(t, c, "Authorization", "Bearer "+dispatcher, "Last-Event-ID", ev["sse_id"].(string))
+	again := waitFor(t, resumed, id, "hear")
+	assert.Equal(t, heard["event_id"], again["event_id"])
 }
