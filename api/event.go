@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gridgov/dispatch"
+	"gridgov/geo"
 )
 
 // Workflow is what the case handlers need of dispatch.
@@ -253,12 +254,35 @@ func handleListReports(log *slog.Logger, places *dispatch.Places, wf Workflow, a
 				f.Unit = actor.Unit
 			}
 		}
+		format := q.Get("format")
+		switch format {
+		case "", "json", "csv", "xlsx":
+		default:
+			writeError(w, r, log, badRequest("format", "format must be json, csv or xlsx"))
+			return
+		}
 		cases, next, err := wf.List(r.Context(), f)
 		if err != nil {
 			writeError(w, r, log, err)
 			return
 		}
 		dir := places.Load()
+		if format == "csv" || format == "xlsx" {
+			rows := make([][]any, 0, len(cases))
+			for _, c := range cases {
+				if !staff && f.ReporterID == "" {
+					if cat, ok := dir.Categories[c.Category]; ok && !cat.Public {
+						continue
+					}
+				}
+				rows = append(rows, caseRow(renderCaseFor(c, dir, actor, ok)))
+			}
+			name := "reports-" + time.Now().In(kpiZone).Format("20060102-150405") + "." + format
+			if err := writeTable(w, format, name, caseHeader, rows); err != nil {
+				writeError(w, r, log, err)
+			}
+			return
+		}
 		out := make([]caseJSON, 0, len(cases))
 		for _, c := range cases {
 			if !staff && f.ReporterID == "" {
@@ -307,4 +331,35 @@ func seesInFull(c dispatch.Case, a dispatch.Actor) bool {
 		return false
 	}
 	return dispatch.Permitted(c, "hear", a) == nil || a.Role == dispatch.RoleAdmin
+}
+
+// caseHeader and caseRow are a case list as a table (CSV, xlsx).
+var caseHeader = []string{"编号 id", "上报时间 created_at", "类别 category", "状态 status", "分类 classification",
+	"街道 street", "社区 community", "网格 grid", "楼院 building", "承办 assignee", "期限 due_at", "超期 overdue",
+	"结案 closed_at", "重办 redone", "评价 satisfaction", "描述 description"}
+
+func caseRow(c caseJSON) []any {
+	name := func(r *geo.Ref) string {
+		if r == nil {
+			return ""
+		}
+		return r.Name
+	}
+	when := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(kpiZone).Format("2006-01-02 15:04")
+	}
+	assignee := ""
+	if c.Assignee != nil {
+		assignee = c.Assignee.Name
+	}
+	cat := c.CategoryName
+	if cat == "" {
+		cat = c.Category
+	}
+	return []any{c.ID, when(&c.CreatedAt), cat, c.Status, c.Classification, name(c.Street), name(c.Community),
+		name(c.Grid), name(c.Building), assignee, when(c.DueAt), c.Overdue, when(c.ClosedAt), c.Redone, c.Satisfaction,
+		c.Description}
 }

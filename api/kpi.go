@@ -123,10 +123,10 @@ func parseKPIQuery(v url.Values, now time.Time) (kpiQuery, error) {
 	}
 	switch {
 	case !hasFrom && !hasTo:
-		q.to = now.Truncate(time.Second)
+		q.to = now.Truncate(time.Second).Add(time.Second) // up to and including now
 		q.from = q.to.Add(-defaultKPIPeriod)
 	case !hasTo:
-		q.to = now.Truncate(time.Second)
+		q.to = now.Truncate(time.Second).Add(time.Second) // up to and including now
 	case !hasFrom:
 		q.from = q.to.Add(-defaultKPIPeriod)
 	}

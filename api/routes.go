@@ -3,6 +3,8 @@ package api
 import (
 	"io/fs"
 	"net/http"
+
+	"gridgov/dispatch"
 )
 
 // routes lists every route on one screen.
@@ -18,7 +20,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/reports/{id}", handleGetReport(s.log, s.Places, s.Cases, s.actor))
 	s.mux.Handle("POST /api/v1/reports/{id}/events", handleAction(s.log, s.Places, s.Workflow, s.actor))
 	s.mux.Handle("GET /api/v1/reports/{id}/events", handleEvents(s.log, s.Workflow, s.Cases, s.actor))
-	s.mux.Handle("GET /api/v1/stats/kpi", handleKPI(s.log, s.KPIs))
+	s.mux.Handle("GET /api/v1/stats/kpi", s.staffScoped("code", handleKPI(s.log, s.KPIs)))
 	s.mux.Handle("GET /api/v1/stream", handleStream(s.log, s.Places, s.Feed, s.actor))
 	s.mux.Handle("/api/", handleNoRoute())
 	s.mux.Handle("/", handleStatic(s.Web))
@@ -43,5 +45,30 @@ func handleStatic(web fs.FS) http.Handler {
 			return
 		}
 		files.ServeHTTP(w, r)
+	})
+}
+
+// staffScoped lets through only staff tokens (grid workers and chiefs, dispatchers, planners, admins) whose unit
+// contains the unit named by the query parameter param.
+func (s *Server) staffScoped(param string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, ok := s.requireActor(w, r)
+		if !ok {
+			return
+		}
+		switch a.Role {
+		case dispatch.RoleGridWorker, dispatch.RoleGridChief, dispatch.RoleDispatcher, dispatch.RolePlanner,
+			dispatch.RoleAdmin:
+		default:
+			writeError(w, r, s.log, &Error{Status: http.StatusForbidden, Code: "forbidden",
+				Message: "the " + string(a.Role) + " role may not read this"})
+			return
+		}
+		if code := r.URL.Query().Get(param); code != "" && !InScope(a.Unit, code) {
+			writeError(w, r, s.log, &Error{Status: http.StatusForbidden, Code: "forbidden", Field: param,
+				Message: param + " " + truncate(code, 64) + " is outside your unit " + a.Unit})
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }

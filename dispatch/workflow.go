@@ -461,7 +461,14 @@ func (s *applying) decide() error {
 		data["due_at"] = due
 	}
 	s.emit("decide", s.in.Status, s.note, data)
-	return nil
+	if !passed {
+		return nil
+	}
+	// The decision names who does what by when, so the case goes straight on to its owner (协同办事): a second
+	// event, dispatch, from decided to dispatched.
+	s.in = s.c
+	s.a.To, s.a.DueAt = "", time.Time{}
+	return s.dispatch()
 }
 
 func (s *applying) dispatch() error {

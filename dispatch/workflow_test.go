@@ -524,7 +524,15 @@ func TestWorkflowDecideTwoThirds(t *testing.T) {
 			c := wfCase(t, StatusDeliberating)
 			out, events, err := Apply(c, Action{Name: "decide", Votes: tt.votes, Owner: wfDept}, chief, now, env, DefaultRules())
 			require.NoError(t, err)
-			require.Len(t, events, 1)
+			if tt.passed {
+				require.Len(t, events, 2, "a passed motion: decide, then dispatch to the owner")
+				assert.Equal(t, "dispatch", events[1].Action)
+				assert.Equal(t, StatusDecided, events[1].From)
+				assert.Equal(t, StatusDispatched, events[1].To)
+				assert.Equal(t, wfDept, events[1].Data["to"])
+			} else {
+				require.Len(t, events, 1)
+			}
 			e := events[0]
 			assert.Equal(t, "decide", e.Action)
 			assert.Equal(t, tt.passed, e.Data["passed"])
@@ -539,9 +547,10 @@ func TestWorkflowDecideTwoThirds(t *testing.T) {
 			}
 			due, err := env.Due(now, Deadline{Amount: 2, Unit: "days"})
 			require.NoError(t, err)
-			assert.Equal(t, StatusDecided, out.Status)
+			assert.Equal(t, StatusDecided, e.To)
+			assert.Equal(t, StatusDispatched, out.Status)
 			assert.Equal(t, wfDept, out.AssigneeCode)
-			assert.Equal(t, wfBranch, out.PrevAssignee)
+			assert.Equal(t, wfDept, out.Handler)
 			assert.Equal(t, due, out.DueAt)
 			assert.Equal(t, due, e.Data["due_at"])
 		})
@@ -551,7 +560,7 @@ func TestWorkflowDecideTwoThirds(t *testing.T) {
 		out, _, err := Apply(wfCase(t, StatusDeliberating), Action{Name: "decide", Votes: Votes{Yes: 6, No: 3},
 			Owner: wfDept}, chief, now, env, Rules{PassShare: 0.5})
 		require.NoError(t, err)
-		assert.Equal(t, StatusDecided, out.Status)
+		assert.Equal(t, StatusDispatched, out.Status)
 	})
 	t.Run("due_at and meeting", func(t *testing.T) {
 		due := now.Add(30 * 24 * time.Hour)
@@ -567,15 +576,14 @@ func TestWorkflowDecideTwoThirds(t *testing.T) {
 		assert.Equal(t, []string{" 张三 ", "李四"}, m.Participants, "the action is not changed")
 		assert.Equal(t, "同意加装", got.Minutes)
 
-		// A dispatch from decided goes to the owner by the decision's deadline.
-		out, events, err = Apply(out, Action{Name: "dispatch"}, chief, now.Add(time.Hour), env, DefaultRules())
-		require.NoError(t, err)
+		// The decision goes straight to its owner by the decision's deadline.
+		require.Len(t, events, 2)
 		assert.Equal(t, StatusDispatched, out.Status)
 		assert.Equal(t, wfCommittee, out.AssigneeCode)
 		assert.Equal(t, wfCommittee, out.Handler)
 		assert.Equal(t, wfCommittee, out.PrevAssignee)
 		assert.Equal(t, due, out.DueAt)
-		assert.Equal(t, wfCommittee, events[0].Data["to"])
+		assert.Equal(t, wfCommittee, events[1].Data["to"])
 	})
 }
 
@@ -599,8 +607,9 @@ func TestWorkflowEvaluationRedo(t *testing.T) {
 	c, _ = wfApply(t, c, Action{Name: "hear", Classification: ClassSuggestion}, worker, now, env)
 	c, _ = wfApply(t, c, Action{Name: "schedule", PointCode: wfPoint}, chief, now, env)
 	assert.True(t, c.Deliberated)
-	c, _ = wfApply(t, c, Action{Name: "decide", Votes: Votes{Yes: 20, No: 3, Abstain: 2}, Owner: wfDept}, chief, now, env)
-	c, _ = wfApply(t, c, Action{Name: "dispatch"}, chief, now, env)
+	c, decided := wfApply(t, c, Action{Name: "decide", Votes: Votes{Yes: 20, No: 3, Abstain: 2}, Owner: wfDept}, chief, now, env)
+	require.Len(t, decided, 2, "a decision goes straight on to its owner")
+	assert.Equal(t, StatusDispatched, c.Status)
 	require.Equal(t, wfDept, c.AssigneeCode)
 	c, _ = wfApply(t, c, Action{Name: "start"}, dept, now, env)
 	photo := Photo{ContentType: "image/jpeg", SHA256: "ab", Bytes: []byte{0xff, 0xd8, 0xff}}

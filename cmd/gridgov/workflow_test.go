@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -64,11 +65,10 @@ func TestSixSteps(t *testing.T) {
 	}
 	step(worker, map[string]any{"action": "hear", "classification": "escalate"}, "heard")
 	step(chief, map[string]any{"action": "schedule", "point_code": point}, "deliberating")
-	step(chief, map[string]any{"action": "decide", "votes": map[string]int{"yes": 8, "no": 1, "abstain": 0},
+	cs := step(chief, map[string]any{"action": "decide", "votes": map[string]int{"yes": 8, "no": 1, "abstain": 0},
 		"owner": "D01", "meeting": map[string]any{"participants": []string{"居民代表甲", "居民代表乙", "网格长"},
-			"minutes": "议定由城管部门清理占道车辆，设置禁停标识"}}, "decided")
-	cs := step(dispatcher, map[string]any{"action": "dispatch", "to": "D01"}, "dispatched")
-	assert.Equal(t, "D01", cs["assignee"].(map[string]any)["code"])
+			"minutes": "议定由城管部门清理占道车辆，设置禁停标识"}}, "dispatched")
+	assert.Equal(t, "D01", cs["assignee"].(map[string]any)["code"], "the decision dispatches the case to its owner")
 	step(dept, map[string]any{"action": "start"}, "in_progress")
 	step(dept, map[string]any{"action": "resolve", "note": "已清理并设置禁停标识", "photos": []string{onePixelPNG}}, "resolved")
 	step(worker, map[string]any{"action": "verify", "passed": true, "note": "现场核实"}, "verified")
@@ -111,6 +111,33 @@ func TestSixSteps(t *testing.T) {
 	assert.Equal(t, 1, countRows(t, pool, fmt.Sprintf(`SELECT count(*) FROM meetings m JOIN motions o ON o.meeting_id = m.id WHERE o.case_id = %d AND cardinality(m.participants) = 3`, id)))
 	assert.Equal(t, 4, countRows(t, pool, fmt.Sprintf(`SELECT count(*) FROM case_ratings WHERE case_id = %d`, id)))
 	assert.Equal(t, 1, countRows(t, pool, fmt.Sprintf(`SELECT count(*) FROM case_photos WHERE case_id = %d AND event_id IS NOT NULL`, id)))
+
+	// KPIs: for staff within their unit only.
+	planner := token(t, url, "planner", community, "S-planner")
+	res, kpi := c.do("GET", "/api/v1/stats/kpi?code="+community+"&by=children", nil, bearer(planner)...)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%v", kpi)
+	assert.GreaterOrEqual(t, kpi["cases"], 1.0)
+	assert.GreaterOrEqual(t, kpi["closed"], 1.0)
+	assert.NotEmpty(t, kpi["children"])
+	res, _ = c.do("GET", "/api/v1/stats/kpi?code="+community, nil)
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	res, _ = c.do("GET", "/api/v1/stats/kpi?code=370781001024", nil, bearer(planner)...)
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+	res, _ = c.do("GET", "/api/v1/stats/kpi?code="+community, nil, bearer(resident)...)
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+
+	// Case lists download as CSV and xlsx.
+	req, err := http.NewRequest("GET", c.base+"/api/v1/reports?format=csv", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+dispatcher)
+	csvRes, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	csvBody, _ := io.ReadAll(csvRes.Body)
+	csvRes.Body.Close()
+	assert.Equal(t, http.StatusOK, csvRes.StatusCode)
+	assert.Contains(t, csvRes.Header.Get("Content-Type"), "text/csv")
+	assert.Contains(t, string(csvBody), fmt.Sprint(id))
+	assert.NotContains(t, string(csvBody), "17100003333")
 
 	// The reporter sees their name on their case; the public does not.
 	_, mine := c.do("GET", fmt.Sprintf("/api/v1/reports/%d", id), nil, bearer(resident)...)
