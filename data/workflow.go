@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,6 +31,18 @@ func (s *CaseStore) Update(ctx context.Context, id int64, fn func(dispatch.Case)
 		}
 		if out, events, err = fn(c); err != nil {
 			return err
+		}
+		if out.DuplicateOf != 0 && out.DuplicateOf != c.DuplicateOf {
+			var open bool
+			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1 AND id <> $2
+				AND status NOT IN ('closed', 'cancelled'))`, out.DuplicateOf, out.ID).Scan(&open)
+			if err != nil {
+				return err
+			}
+			if !open {
+				return &dispatch.FieldError{Field: "into", Code: "invalid_argument", Unprocessable: true,
+					Message: fmt.Sprintf("case %d is not an open case to merge into", out.DuplicateOf)}
+			}
 		}
 		if err := writeCase(ctx, tx, out); err != nil {
 			return err
@@ -103,7 +116,10 @@ func sideRecords(ctx context.Context, tx pgx.Tx, before, after dispatch.Case, e 
 	case "rate":
 		if r, ok := e.Data["rating"].(string); ok {
 			_, err = tx.Exec(ctx, `INSERT INTO case_ratings (case_id, rater, role, rating, round, rated_at)
-				VALUES ($1, $2, $3, $4, $5, $6)`, after.ID, e.Actor, e.ActorRole, r, after.Redone, e.At)
+				VALUES ($1, $2, $3, $4, $5, $6)`, after.ID, e.Actor, e.ActorRole, r, before.Redone, e.At)
+			if errors.Is(translate(err), dispatch.ErrConflict) {
+				return fmt.Errorf("%w: %s has already rated this round of case %d", dispatch.ErrConflict, e.Actor, after.ID)
+			}
 		}
 	case "merge":
 		_, err = tx.Exec(ctx, `UPDATE cases SET supporters = supporters + 1 + $2, updated_at = now() WHERE id = $1`,

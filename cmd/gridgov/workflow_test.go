@@ -75,6 +75,8 @@ func TestSixSteps(t *testing.T) {
 	for i, rating := range []string{"satisfied", "satisfied", "unsatisfied"} {
 		step(reps[i], map[string]any{"action": "rate", "rating": rating}, "verified")
 	}
+	res, body := c.do("POST", path, map[string]any{"action": "rate", "rating": "satisfied"}, bearer(reps[0])...)
+	assert.Equal(t, http.StatusConflict, res.StatusCode, "one rating per resident and round: %v", body)
 	cs = step(chief, map[string]any{"action": "conclude"}, "dispatched")
 	assert.Equal(t, "redo", cs["classification"], "66.7 % satisfied is below 90 %: redo")
 	assert.Equal(t, "D01", cs["assignee"].(map[string]any)["code"], "back to the previous handler")
@@ -85,7 +87,7 @@ func TestSixSteps(t *testing.T) {
 	step(chief, map[string]any{"action": "conclude"}, "closed")
 
 	// Who may not: a resident cannot dispatch (403); a closed case cannot be started (409); no token: 401.
-	res, body := c.do("POST", path, map[string]any{"action": "dispatch", "to": "D01"}, bearer(resident)...)
+	res, body = c.do("POST", path, map[string]any{"action": "dispatch", "to": "D01"}, bearer(resident)...)
 	assert.Equal(t, http.StatusForbidden, res.StatusCode, "%v", body)
 	res, body = c.do("POST", path, map[string]any{"action": "start"}, bearer(dept)...)
 	assert.Equal(t, http.StatusConflict, res.StatusCode, "%v", body)
@@ -111,6 +113,15 @@ func TestSixSteps(t *testing.T) {
 	assert.Equal(t, 1, countRows(t, pool, fmt.Sprintf(`SELECT count(*) FROM meetings m JOIN motions o ON o.meeting_id = m.id WHERE o.case_id = %d AND cardinality(m.participants) = 3`, id)))
 	assert.Equal(t, 4, countRows(t, pool, fmt.Sprintf(`SELECT count(*) FROM case_ratings WHERE case_id = %d`, id)))
 	assert.Equal(t, 1, countRows(t, pool, fmt.Sprintf(`SELECT count(*) FROM case_photos WHERE case_id = %d AND event_id IS NOT NULL`, id)))
+
+	// Merging into a case that does not exist is refused and changes nothing.
+	res, other := c.do("POST", "/api/v1/reports", map[string]any{"category": "noise", "description": "夜间施工",
+		"lat": lat, "lon": lon})
+	require.Equal(t, http.StatusCreated, res.StatusCode)
+	res, body = c.do("POST", fmt.Sprintf("/api/v1/reports/%d/events", int64(other["id"].(float64))),
+		map[string]any{"action": "merge", "into": 99999999}, bearer(chief)...)
+	assert.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "%v", body)
+	assert.Equal(t, "into", body["error"].(map[string]any)["field"])
 
 	// KPIs: for staff within their unit only.
 	planner := token(t, url, "planner", community, "S-planner")
@@ -144,8 +155,8 @@ func TestSixSteps(t *testing.T) {
 	assert.Equal(t, "王芳", mine["reporter"].(map[string]any)["name"])
 	_, public := c.do("GET", fmt.Sprintf("/api/v1/reports/%d", id), nil)
 	assert.Nil(t, public["reporter"])
-	_, other := c.do("GET", fmt.Sprintf("/api/v1/reports/%d", id), nil, bearer(reps[1])...)
-	assert.Nil(t, other["reporter"])
+	_, someone := c.do("GET", fmt.Sprintf("/api/v1/reports/%d", id), nil, bearer(reps[1])...)
+	assert.Nil(t, someone["reporter"])
 }
 
 // sse reads server-sent events from a stream into a channel until the test ends.
