@@ -150,22 +150,12 @@ func (req actionRequest) action() (dispatch.Action, error) {
 // handleEvents answers GET /api/v1/reports/{id}/events: the case's history, oldest first.
 func handleEvents(log *slog.Logger, wf Workflow, cases CaseReader, actorOf actorFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := caseID(r)
+		c, actor, ok, err := requestedCase(r, cases, actorOf)
 		if err != nil {
 			writeError(w, r, log, err)
 			return
 		}
-		actor, ok, err := actorOf(r)
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		c, err := cases.Case(r.Context(), id)
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		events, err := wf.Events(r.Context(), id)
+		events, err := wf.Events(r.Context(), c.ID)
 		if err != nil {
 			writeError(w, r, log, err)
 			return

@@ -219,20 +219,24 @@ type CaseReader interface {
 	Case(ctx context.Context, id int64) (dispatch.Case, error)
 }
 
+// requestedCase reads the case named by the path's {id} and who asks for it.
+func requestedCase(r *http.Request, cases CaseReader, actorOf actorFunc) (dispatch.Case, dispatch.Actor, bool, error) {
+	id, err := caseID(r)
+	if err != nil {
+		return dispatch.Case{}, dispatch.Actor{}, false, err
+	}
+	actor, known, err := actorOf(r)
+	if err != nil {
+		return dispatch.Case{}, dispatch.Actor{}, false, err
+	}
+	c, err := cases.Case(r.Context(), id)
+	return c, actor, known, err
+}
+
 // handleGetReport answers GET /api/v1/reports/{id}.
 func handleGetReport(log *slog.Logger, places *dispatch.Places, cases CaseReader, actorOf actorFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := caseID(r)
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		actor, known, err := actorOf(r)
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		c, err := cases.Case(r.Context(), id)
+		c, actor, known, err := requestedCase(r, cases, actorOf)
 		if err != nil {
 			writeError(w, r, log, err)
 			return
