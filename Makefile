@@ -23,6 +23,7 @@ bench: db-up web ## run the benchmarks (BENCHMARKS.md says what they compare)
 	go test -run '^$$' -bench . ./geo/ ./dispatch/ ./data/demo/
 	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Locate ./data/
 	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Intake -benchtime 10000x -count 3 ./cmd/gridgov/
+	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Tiles ./cmd/gridgov/
 
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	@for pkg in $$(go list ./...); do \

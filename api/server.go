@@ -14,6 +14,7 @@ import (
 
 	"gridgov/dispatch"
 	"gridgov/geo"
+	"gridgov/tiles"
 )
 
 // UnitStore reads places.
@@ -40,6 +41,7 @@ type Services struct {
 	Web      fs.FS            // the browser app's static files
 	Tokens   *Tokens          // verifies bearer tokens; nil accepts none
 	Now      func() time.Time // the clock for token expiry; nil is time.Now
+	Tiles    *tiles.Service   // vector tiles, hotspots and their cache; nil serves none
 }
 
 // Server is the HTTP handler for everything gridgov serves.

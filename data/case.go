@@ -584,7 +584,7 @@ const caseCols = `id, category, description, address, channel, urgency, ST_X(geo
 	coalesce(building_code, ''), status, classification, assignee_code, reporter_name, reporter_phone, satisfaction,
 	redone, supporters, created_at, coalesce(due_at, 'epoch'), coalesce(closed_at, 'epoch'), reporter_id, deliberated,
 	suspended_from, prev_assignee, handler, escalations, rated_satisfied, rated_basic, rated_unsatisfied,
-	coalesce(verified_at, 'epoch'), coalesce(duplicate_of, 0)`
+	coalesce(verified_at, 'epoch'), coalesce(duplicate_of, 0), updated_at`
 
 // Case reads one case (without its events).
 func (s *CaseStore) Case(ctx context.Context, id int64) (dispatch.Case, error) {
@@ -626,7 +626,7 @@ func caseScanTargets(c *dispatch.Case) *caseScan {
 		&cs.status, &cs.class, &c.AssigneeCode, &c.ReporterName, &c.ReporterPhone, &c.Satisfaction, &c.Redone,
 		&c.Supporters, &c.CreatedAt, &cs.due, &cs.closed, &c.ReporterID, &c.Deliberated, &cs.suspend, &c.PrevAssignee,
 		&c.Handler, &c.Escalations, &c.Ratings.Satisfied, &c.Ratings.BasicallySatisfied, &c.Ratings.Unsatisfied,
-		&cs.verifiedAt, &c.DuplicateOf}
+		&cs.verifiedAt, &c.DuplicateOf, &c.UpdatedAt}
 	cs.finish = func() {
 		c.Status, c.Classification = dispatch.Status(cs.status), dispatch.Classification(cs.class)
 		c.SuspendedFrom = dispatch.Status(cs.suspend)

@@ -236,11 +236,29 @@ func (s *CaseStore) List(ctx context.Context, f dispatch.CaseFilter) ([]dispatch
 	if f.Before > 0 {
 		where = append(where, "id < "+arg(f.Before))
 	}
+	if len(f.IDs) > 0 {
+		where = append(where, "id = ANY("+arg(f.IDs)+")")
+	}
+	if len(f.Statuses) > 0 {
+		where = append(where, "status = ANY("+arg(f.Statuses)+")")
+	}
+	if len(f.Categories) > 0 {
+		where = append(where, "category = ANY("+arg(f.Categories)+")")
+	}
+	if !f.CreatedFrom.IsZero() {
+		where = append(where, "created_at >= "+arg(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		where = append(where, "created_at <= "+arg(f.CreatedTo))
+	}
 	q := `SELECT ` + caseCols + ` FROM cases`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY id DESC LIMIT " + arg(f.Limit+1)
+	if f.Offset > 0 {
+		q += " OFFSET " + arg(f.Offset)
+	}
 	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cases: %w", translate(err))

@@ -88,6 +88,7 @@ type Case struct {
 	VerifiedAt     time.Time // when the evaluation began; zero before
 	DuplicateOf    int64     // set when merged into another case
 	CreatedAt      time.Time
+	UpdatedAt      time.Time // the last change the store recorded
 	DueAt          time.Time
 	ClosedAt       time.Time // zero while open
 	Events         []Event
@@ -138,4 +139,12 @@ type CaseFilter struct {
 	Since      time.Time
 	Before     int64
 	Limit      int
+	// For Open311: only these ids or categories (when not empty), created within [CreatedFrom, CreatedTo] (zero
+	// times are open ends), skipping the first Offset matches.
+	IDs         []int64
+	Statuses    []string
+	Categories  []string
+	CreatedFrom time.Time
+	CreatedTo   time.Time
+	Offset      int
 }

@@ -51,10 +51,15 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 	if err := feed.Refresh(ctx); err != nil {
 		return err
 	}
+	mt, err := startTiles(lctx, pool, feed, log)
+	if err != nil {
+		return err
+	}
 	go data.Listen(lctx, pool, []string{"case_events"}, func(string, string) {
 		if err := feed.Refresh(lctx); err != nil && lctx.Err() == nil {
 			log.Error("live feed refresh", "err", err)
 		}
+		mt.follow(lctx)
 	})
 	workflow := dispatch.NewWorkflow(places, cal, cases, time.Now, dispatch.DefaultRules(), e.unratedAfter)
 	go workflow.Run(lctx, e.schedulerEvery, log)
@@ -69,6 +74,7 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 
 	srv := &http.Server{
 		Handler: api.NewServer(log, api.Services{DB: pool, Units: data.NewUnitStore(pool), Places: places,
+			Tiles:  mt.svc,
 			Intake: intake, Cases: cases, Workflow: workflow, KPIs: data.KPIStore{DB: pool}, Tokens: tokens, Feed: feed,
 			Web: web.Static()}),
 		ReadHeaderTimeout: 5 * time.Second,
