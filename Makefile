@@ -17,6 +17,7 @@ run: db-up web $(BIN) ## start PostGIS, load the demo city (first time), serve o
 	GRIDGOV_DATABASE_URL=$${GRIDGOV_DATABASE_URL:-$(DB_URL)} $(BIN) serve
 
 test: db-up web ## run every test against the local PostGIS (which it starts)
+	@web/test/chromium.sh >/dev/null # headless Chromium for the browser tests (installed as root, else the command to run)
 	REQUIRE_TEST_DB=1 go test -count=1 ./...
 
 bench: db-up web ## run the benchmarks (BENCHMARKS.md says what they compare)
@@ -24,6 +25,10 @@ bench: db-up web ## run the benchmarks (BENCHMARKS.md says what they compare)
 	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Locate ./data/
 	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Intake -benchtime 10000x -count 3 ./cmd/gridgov/
 	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Tiles ./cmd/gridgov/
+	REQUIRE_TEST_DB=1 go test -run '^$$' -bench 'FieldNearest|RoadMatrix' ./data/
+
+soak: db-up web ## crash-safety soak: SIGKILL the server under load SOAK_KILLS times (default 25); RELIABILITY.md
+	REQUIRE_TEST_DB=1 go test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 30m ./cmd/gridgov/
 
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	@for pkg in $$(go list ./...); do \
@@ -32,10 +37,11 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	  done; \
 	done
 
-lint: ## gofmt, go vet and the import-direction check
+lint: ## gofmt, go vet, the import-direction check and the SQL-parameter check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go run ./scripts/importcheck
+	go run ./scripts/sqlcheck
 
 db-up: ## install (as root) and start the private PostGIS cluster on 127.0.0.1:55432
 	@scripts/db.sh up
@@ -52,4 +58,4 @@ web: ## install MapLibre GL JS from npm (lock file) into the embedded web app
 $(BIN): $(GO_SOURCES) web
 	go build -o $(BIN) ./cmd/gridgov
 
-.PHONY: help run test bench fuzz lint db-up db-down db-reset web
+.PHONY: help run test bench soak fuzz lint db-up db-down db-reset web

@@ -59,11 +59,29 @@ type eventJSON struct {
 	At        time.Time      `json:"at"`
 }
 
+// renderEvent shows one event; without showResidents (a viewer who does not see the case in full) it leaves out
+// who the residents are and what they wrote, as Open311 does: their subject and unit, and the notes and reasons of
+// everyone but staff, and a meeting's participants and minutes.
 func renderEvent(e dispatch.Event, showResidents bool) eventJSON {
 	out := eventJSON{ID: e.ID, Action: e.Action, From: string(e.From), To: string(e.To), Actor: e.Actor,
 		ActorRole: e.ActorRole, ActorUnit: e.ActorUnit, Note: e.Note, Data: e.Data, At: e.At}
-	if e.ActorRole == string(dispatch.RoleResident) && !showResidents {
+	if showResidents {
+		return out
+	}
+	if e.ActorRole == string(dispatch.RoleResident) {
 		out.Actor, out.ActorUnit = "", ""
+	}
+	staff := staffRole(e.ActorRole)
+	if !staff {
+		out.Note = ""
+	}
+	if _, ok := e.Data["meeting"]; ok || !staff && e.Data["reason"] != nil {
+		out.Data = make(map[string]any, len(e.Data))
+		for k, v := range e.Data {
+			if k != "meeting" && (staff || k != "reason") {
+				out.Data[k] = v
+			}
+		}
 	}
 	return out
 }
@@ -148,9 +166,9 @@ func (req actionRequest) action() (dispatch.Action, error) {
 }
 
 // handleEvents answers GET /api/v1/reports/{id}/events: the case's history, oldest first.
-func handleEvents(log *slog.Logger, wf Workflow, cases CaseReader, actorOf actorFunc) http.HandlerFunc {
+func handleEvents(log *slog.Logger, places *dispatch.Places, wf Workflow, cases CaseReader, actorOf actorFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, actor, ok, err := requestedCase(r, cases, actorOf)
+		c, actor, ok, err := requestedCase(r, places, cases, actorOf)
 		if err != nil {
 			writeError(w, r, log, err)
 			return
@@ -230,7 +248,7 @@ func handleListReports(log *slog.Logger, places *dispatch.Places, wf Workflow, a
 		}
 		staff := ok && actor.Role != dispatch.RoleResident && actor.Role != dispatch.RoleOpen311
 		switch {
-		case ok && q.Get("mine") == "true":
+		case ok && actor.Role == dispatch.RoleResident && q.Get("mine") == "true":
 			f.ReporterID = actor.Subject
 		case staff && actor.Role == dispatch.RoleDepartment:
 			f.Assignee = actor.Unit
@@ -320,7 +338,7 @@ func seesInFull(c dispatch.Case, a dispatch.Actor) bool {
 	case dispatch.RoleOpen311, dispatch.RolePlanner:
 		return false
 	}
-	return dispatch.Permitted(c, "hear", a) == nil || a.Role == dispatch.RoleAdmin
+	return dispatch.Permitted(c, "hear", a) == nil // staff within their unit, an admin too
 }
 
 // caseHeader and caseRow are a case list as a table (CSV, xlsx).

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -27,8 +28,10 @@ type locationJSON struct {
 	H3          string         `json:"h3,omitempty"`
 }
 
-// locate answers one WGS-84 point, or an *Error for a point outside every grid.
-func locate(dir *dispatch.Directory, p orb.Point) (*locationJSON, *Error) {
+// locate answers one WGS-84 point, or an *Error for a point outside every grid; m times it.
+func locate(dir *dispatch.Directory, p orb.Point, m *Metrics) (*locationJSON, *Error) {
+	start := time.Now()
+	defer func() { m.locate.Observe(time.Since(start).Seconds()) }()
 	loc := dir.Locator.Locate(p)
 	if loc.Grid == nil {
 		return nil, outsideError(dir.Locator.Outside(p))
@@ -54,7 +57,7 @@ func outsideError(oe *geo.OutsideError) *Error {
 }
 
 // handleLocate answers GET /api/v1/locate?lat=&lon=&crs=.
-func handleLocate(log *slog.Logger, places *dispatch.Places) http.HandlerFunc {
+func handleLocate(log *slog.Logger, places *dispatch.Places, m *Metrics) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		lat, err := parseCoord(q.Get("lat"), "lat")
@@ -72,7 +75,7 @@ func handleLocate(log *slog.Logger, places *dispatch.Places) http.HandlerFunc {
 			writeError(w, r, log, err)
 			return
 		}
-		out, e := locate(places.Load(), p)
+		out, e := locate(places.Load(), p, m)
 		if e != nil {
 			writeError(w, r, log, e)
 			return
@@ -89,7 +92,7 @@ type locatePoint struct {
 
 // handleLocateBatch answers POST /api/v1/locate {"points":[…]} with {"results":[…]} in the same order; a point
 // outside every grid gets its error object in its place.
-func handleLocateBatch(log *slog.Logger, places *dispatch.Places) http.HandlerFunc {
+func handleLocateBatch(log *slog.Logger, places *dispatch.Places, m *Metrics) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Points []locatePoint `json:"points"`
@@ -123,7 +126,7 @@ func handleLocateBatch(log *slog.Logger, places *dispatch.Places) http.HandlerFu
 		dir := places.Load()
 		results := make([]any, len(pts))
 		for i, p := range pts {
-			if out, e := locate(dir, p); e != nil {
+			if out, e := locate(dir, p, m); e != nil {
 				results[i] = map[string]*Error{"error": e}
 			} else {
 				results[i] = out

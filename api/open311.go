@@ -33,6 +33,7 @@ const (
 	open311Window      = 90 * 24 * time.Hour // the longest span of start_date … end_date
 	open311PageSize    = 1000                // requests per page by default and at most
 	open311MaxIDs      = 200                 // service_request_id values in one query
+	open311MaxOffset   = 100_000             // how deep page × page_size may reach: deeper, narrow the dates
 	open311MaxForm     = 64 << 10            // a POSTed form (media are not accepted)
 	open311UpdatesMax  = 500                 // cases whose updates one servicerequestupdates query reads
 	open311CoordDigits = 4                   // about 10 m: coordinates are rounded for privacy
@@ -142,6 +143,9 @@ func (o *open311) fail(w http.ResponseWriter, r *http.Request, format string, er
 	}
 	if oe.Code >= 500 {
 		o.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if oe.Code == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	writeList(w, format, oe.Code, "errors", "error", []*o311Error{oe})
 }
@@ -600,6 +604,10 @@ func (o *open311) requestFilter(r *http.Request, dir *dispatch.Directory) (dispa
 			return f, o311Errorf(http.StatusBadRequest, "page must be a whole number from 1")
 		}
 		page = n
+	}
+	if (page-1)*size > open311MaxOffset {
+		return f, o311Errorf(http.StatusBadRequest, "page %d of %d reaches past request %d; narrow start_date and end_date instead",
+			page, size, open311MaxOffset)
 	}
 	f.Limit, f.Offset = size, (page-1)*size
 	return f, nil

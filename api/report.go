@@ -77,6 +77,9 @@ type caseJSON struct {
 	Satisfaction   string             `json:"satisfaction,omitempty"`
 	Ratings        *dispatch.Ratings  `json:"ratings,omitempty"`
 	Reporter       *reporterJSON      `json:"reporter,omitempty"`
+	// Actions are the workflow actions the viewer may take now (dispatch.Available); only for a viewer with a
+	// token, so that clients need not repeat the workflow's rules.
+	Actions []string `json:"actions,omitempty"`
 }
 
 // reporterJSON is shown only to the reporter and to staff responsible for the case.
@@ -88,8 +91,15 @@ type reporterJSON struct {
 // renderCaseFor renders a case for a viewer: personal data only for those who may see it.
 func renderCaseFor(c dispatch.Case, dir *dispatch.Directory, viewer dispatch.Actor, known bool) caseJSON {
 	out := renderCase(c, dir, 0)
-	if known && seesInFull(c, viewer) && (c.ReporterName != "" || c.ReporterPhone != "") {
+	full := known && seesInFull(c, viewer)
+	if full && (c.ReporterName != "" || c.ReporterPhone != "") {
 		out.Reporter = &reporterJSON{Name: c.ReporterName, Phone: c.ReporterPhone}
+	}
+	if !full {
+		hideLocation(&out, c)
+	}
+	if known {
+		out.Actions = dispatch.Available(c, viewer)
 	}
 	return out
 }
@@ -185,6 +195,9 @@ func handleCreateReport(log *slog.Logger, places *dispatch.Places, intake Intake
 		if created.DuplicateOf == 0 && known && seesInFull(created.Case, actor) {
 			out.Reporter = &reporterJSON{Name: created.Case.ReporterName, Phone: created.Case.ReporterPhone}
 		}
+		if created.DuplicateOf != 0 && !(known && seesInFull(created.Case, actor)) {
+			hideLocation(&out, created.Case) // another resident's case: shown as the public sees it
+		}
 		writeJSON(w, http.StatusCreated, out)
 	}
 }
@@ -195,6 +208,11 @@ func decodePhoto(s, field string) (dispatch.Photo, error) {
 	comma := strings.IndexByte(s, ',')
 	if !strings.HasPrefix(s, prefix) || comma < 0 || !strings.HasSuffix(s[:comma], ";base64") {
 		return dispatch.Photo{}, badRequest(field, field+" must be a data URI: data:image/jpeg;base64,…")
+	}
+	// Refused before decoding when even the encoded text is too long (base64 is 4 characters per 3 bytes).
+	if n := base64.StdEncoding.DecodedLen(len(s) - comma - 1); n > dispatch.MaxPhotoBytes+2 {
+		return dispatch.Photo{}, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Field: field,
+			Message: fmt.Sprintf("%s is larger than %d bytes", field, dispatch.MaxPhotoBytes)}
 	}
 	b, err := base64.StdEncoding.DecodeString(s[comma+1:])
 	if err != nil {
@@ -219,8 +237,9 @@ type CaseReader interface {
 	Case(ctx context.Context, id int64) (dispatch.Case, error)
 }
 
-// requestedCase reads the case named by the path's {id} and who asks for it.
-func requestedCase(r *http.Request, cases CaseReader, actorOf actorFunc) (dispatch.Case, dispatch.Actor, bool, error) {
+// requestedCase reads the case named by the path's {id} and who asks for it. A case the asker may not see (a
+// non-public category outside their reach, see mayRead) is geo.ErrNotFound, as if it did not exist.
+func requestedCase(r *http.Request, places *dispatch.Places, cases CaseReader, actorOf actorFunc) (dispatch.Case, dispatch.Actor, bool, error) {
 	id, err := caseID(r)
 	if err != nil {
 		return dispatch.Case{}, dispatch.Actor{}, false, err
@@ -230,13 +249,16 @@ func requestedCase(r *http.Request, cases CaseReader, actorOf actorFunc) (dispat
 		return dispatch.Case{}, dispatch.Actor{}, false, err
 	}
 	c, err := cases.Case(r.Context(), id)
+	if err == nil && !mayRead(c, places.Load(), actor, known) {
+		return dispatch.Case{}, actor, known, fmt.Errorf("case %d: %w", id, geo.ErrNotFound)
+	}
 	return c, actor, known, err
 }
 
 // handleGetReport answers GET /api/v1/reports/{id}.
 func handleGetReport(log *slog.Logger, places *dispatch.Places, cases CaseReader, actorOf actorFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, actor, known, err := requestedCase(r, cases, actorOf)
+		c, actor, known, err := requestedCase(r, places, cases, actorOf)
 		if err != nil {
 			writeError(w, r, log, err)
 			return

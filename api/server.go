@@ -5,8 +5,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -30,49 +28,74 @@ type Pinger interface {
 
 // Services are what the server speaks HTTP over.
 type Services struct {
-	DB       Pinger           // the database, for /healthz
-	Units    UnitStore        // places, with their geometry
-	Places   *dispatch.Places // the in-memory directory: locator, gazetteer, orgs, catalogue
-	Intake   Intake           // turns reports into cases
-	Cases    CaseReader       // stored cases
-	Workflow Workflow         // the six-step workflow over stored cases
-	KPIs     KPIStore         // counts and rates per unit
-	Feed     *dispatch.Feed   // the live stream of case changes
-	Web      fs.FS            // the browser app's static files
-	Tokens   *Tokens          // verifies bearer tokens; nil accepts none
-	Now      func() time.Time // the clock for token expiry; nil is time.Now
-	Tiles    *tiles.Service   // vector tiles, hotspots and their cache; nil serves none
+	DB        Pinger           // the database, for /healthz
+	Listening Checker          // the LISTEN connections, for /healthz; nil is not checked
+	Units     UnitStore        // places, with their geometry
+	Places    *dispatch.Places // the in-memory directory: locator, gazetteer, orgs, catalogue
+	Intake    Intake           // turns reports into cases
+	Cases     CaseReader       // stored cases
+	Workflow  Workflow         // the six-step workflow over stored cases
+	KPIs      KPIStore         // counts and rates per unit
+	Feed      *dispatch.Feed   // the live stream of case changes
+	Web       fs.FS            // the browser app's static files
+	Tokens    *Tokens          // verifies bearer tokens; nil accepts none
+	Now       func() time.Time // the clock for token expiry; nil is time.Now
+	Tiles     *tiles.Service   // vector tiles, hotspots and their cache; nil serves none
+	Limits    Limits           // body caps, write budgets, trusted proxies; the zero value has no rate limits
+	Metrics   *Metrics         // Prometheus metrics, served at /metrics; nil is a fresh set
+	Field     *dispatch.Field  // field staff's nearest tasks and routes; nil answers 503
 }
 
 // Server is the HTTP handler for everything gridgov serves.
 type Server struct {
 	log *slog.Logger
 	Services
-	mux *http.ServeMux
+	mux     *routeMux
+	limiter *limiter
 }
 
 // NewServer wires the routes over their dependencies.
 func NewServer(log *slog.Logger, svc Services) *Server {
-	s := &Server{log: log, Services: svc, mux: http.NewServeMux()}
+	if svc.Limits.MaxBody <= 0 {
+		svc.Limits.MaxBody = DefaultMaxBody
+	}
+	if svc.Limits.MaxClients <= 0 {
+		svc.Limits.MaxClients = DefaultMaxClients
+	}
+	if svc.Metrics == nil {
+		svc.Metrics = NewMetrics()
+	}
+	if svc.Intake != nil {
+		svc.Intake = timedIntake{svc.Intake, svc.Metrics}
+	}
+	log = slog.New(WithRequestID(log.Handler()))
+	s := &Server{log: log, Services: svc, mux: newRouteMux(), limiter: newLimiter(svc.Limits.MaxClients)}
 	s.routes()
 	return s
 }
 
+// ServeHTTP gives every request an id (X-Request-Id, and request_id in each log record logged with its
+// context), applies the limits that hold for every route, serves it, and measures and logs it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	id := r.Header.Get("X-Request-Id")
-	if id == "" || len(id) > 64 {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
-	}
+	id := requestID(r.Header.Get("X-Request-Id"))
 	w.Header().Set("X-Request-Id", id)
+	r = r.WithContext(withRequestID(r.Context(), id))
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	s.mux.ServeHTTP(rec, r)
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-		slog.Duration("duration", time.Since(start)))
+	s.Metrics.inFlight.Inc()
+	defer s.Metrics.inFlight.Dec()
+	route := ""
+	if s.guard(rec, r) {
+		s.mux.ServeHTTP(rec, r)
+		route = r.Pattern
+	} else {
+		_, route = s.mux.Handler(r)
+	}
+	d := time.Since(start)
+	s.Metrics.observeRequest(route, r.Method, rec.status, d)
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), slog.String("route", route), slog.Int("status", rec.status),
+		slog.Int64("bytes", rec.bytes), slog.Duration("duration", d))
 }
 
 type statusRecorder struct {
@@ -93,17 +116,3 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// handleHealth answers 200 {"status":"ok"} while the database answers within a second, 503 otherwise.
-func handleHealth(db Pinger) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-		defer cancel()
-		if err := db.Ping(ctx); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable",
-				"error": map[string]string{"code": "unavailable", "message": "database unreachable"}})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	}
-}

@@ -80,7 +80,7 @@ func handleStream(log *slog.Logger, places *dispatch.Places, feed *dispatch.Feed
 				if skip[it.Event.ID] || !visible(it.Case, dir, actor, known) {
 					continue
 				}
-				b, _ := json.Marshal(renderFeed(it, staffView(actor, known)))
+				b, _ := json.Marshal(renderFeed(it, known && seesInFull(it.Case, actor)))
 				if _, err := fmt.Fprintf(w, "id: %d\nevent: case\ndata: %s\n\n", it.Event.ID, b); err != nil {
 					return err
 				}
@@ -137,8 +137,6 @@ func visible(c dispatch.Case, dir *dispatch.Directory, a dispatch.Actor, known b
 		switch a.Role {
 		case dispatch.RoleDepartment:
 			return c.AssigneeCode == a.Unit
-		case dispatch.RoleAdmin:
-			return true
 		}
 		for _, code := range []string{c.GridCode, c.CommunityCode, c.StreetCode} {
 			if code != "" && strings.HasPrefix(code, a.Unit) {
@@ -154,7 +152,8 @@ func visible(c dispatch.Case, dir *dispatch.Directory, a dispatch.Actor, known b
 	return ok && cat.Public
 }
 
-func renderFeed(it dispatch.FeedItem, staff bool) feedJSON {
+// renderFeed renders one change; without full (a viewer who may not see the case in full) the point is rounded.
+func renderFeed(it dispatch.FeedItem, full bool) feedJSON {
 	c := it.Case
 	out := feedJSON{EventID: it.Event.ID, Action: it.Event.Action, From: string(it.Event.From), To: string(it.Event.To),
 		At: it.Event.At, Case: feedCaseJSON{ID: c.ID, Status: string(c.Status), Classification: string(c.Classification),
@@ -164,7 +163,7 @@ func renderFeed(it dispatch.FeedItem, staff bool) feedJSON {
 		d := c.DueAt
 		out.Case.DueAt = &d
 	}
-	if !staff {
+	if !full {
 		out.Case.Lat = math.Round(c.Lat*1000) / 1000
 		out.Case.Lon = math.Round(c.Lon*1000) / 1000
 	}

@@ -21,6 +21,12 @@ import (
 // maxFilterLen bounds the text of a hotspot filter value.
 const maxFilterLen = 64
 
+// Hotspots listed by GET /api/v1/hotspots: the hottest this many by default, and at most.
+const (
+	defaultHotspotLimit = 1000
+	maxHotspotLimit     = 5000
+)
+
 // tileHeaders sets what every tile answer carries: cross-origin GET for any map client.
 func tileHeaders(w http.ResponseWriter) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -29,7 +35,7 @@ func tileHeaders(w http.ResponseWriter) {
 // handleTile answers GET /tiles/{layer}/{z}/{x}/{y}.mvt (and /tiles/hotspots/…?category=&status=&from=&to=): MVT
 // version 2, 204 for an empty tile, with ETag (304 on If-None-Match), Cache-Control and gzip when the client
 // accepts it.
-func handleTile(log *slog.Logger, svc *tiles.Service) http.HandlerFunc {
+func handleTile(log *slog.Logger, svc *tiles.Service, gate hotspotGate) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tileHeaders(w)
 		if svc == nil {
@@ -53,9 +59,14 @@ func handleTile(log *slog.Logger, svc *tiles.Service) http.HandlerFunc {
 			return
 		}
 		var f tiles.Filter
+		private := false
 		if l.Name == tiles.HotspotLayer {
 			if f, err = parseHotspotFilter(r.URL.Query()); err != nil {
 				writeError(w, r, log, err)
+				return
+			}
+			var ok bool
+			if ok, private = gate(w, r, f, ""); !ok {
 				return
 			}
 		}
@@ -66,8 +77,15 @@ func handleTile(log *slog.Logger, svc *tiles.Service) http.HandlerFunc {
 		}
 		h := w.Header()
 		h.Set("ETag", e.ETag)
-		h.Set("Cache-Control", "public, max-age="+strconv.Itoa(l.MaxAge))
+		if private {
+			h.Set("Cache-Control", "private, max-age="+strconv.Itoa(l.MaxAge))
+		} else {
+			h.Set("Cache-Control", "public, max-age="+strconv.Itoa(l.MaxAge))
+		}
 		h.Set("Vary", "Accept-Encoding")
+		if private {
+			h.Add("Vary", "Authorization")
+		}
 		if etagMatch(r.Header.Get("If-None-Match"), e.ETag) {
 			w.WriteHeader(http.StatusNotModified)
 			return
@@ -164,6 +182,13 @@ func parseHotspotFilter(q url.Values) (tiles.Filter, error) {
 	if f.To, err = parseDay(q.Get("to"), true); err != nil {
 		return f, badRequest("to", "to must be YYYY-MM-DD or an RFC 3339 time")
 	}
+	// The index and the cache key count in Unix nanoseconds, which wrap outside 1678–2262: keep to the KPI years.
+	if !f.From.IsZero() && (f.From.Before(kpiEarliest) || f.From.After(kpiLatest)) {
+		return f, badRequest("from", "from must lie in the years 2000 to 2100")
+	}
+	if !f.To.IsZero() && (f.To.Before(kpiEarliest) || f.To.After(kpiLatest)) {
+		return f, badRequest("to", "to must lie in the years 2000 to 2100")
+	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		return f, badRequest("from", "from must be before to")
 	}
@@ -200,7 +225,7 @@ func knownStatus(s string) bool {
 // handleHotspots answers GET /api/v1/hotspots?code=&from=&to=&category=&status=&res= with the significant
 // hotspots (Gi* ≥ 1.645) whose centres lie within the unit, as GeoJSON hexagons with count, gi_z and hot, the
 // hottest first. The resolution defaults by the unit's level: street 9, community 10, grid and compound 11.
-func handleHotspots(log *slog.Logger, units UnitStore, svc *tiles.Service) http.HandlerFunc {
+func handleHotspots(log *slog.Logger, units UnitStore, svc *tiles.Service, gate hotspotGate) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if svc == nil {
 			writeError(w, r, log, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "hotspots are not served here"})
@@ -216,6 +241,16 @@ func handleHotspots(log *slog.Logger, units UnitStore, svc *tiles.Service) http.
 		if err != nil {
 			writeError(w, r, log, err)
 			return
+		}
+		if ok, _ := gate(w, r, f, code); !ok {
+			return
+		}
+		limit := defaultHotspotLimit
+		if s := q.Get("limit"); s != "" {
+			if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > maxHotspotLimit {
+				writeError(w, r, log, badRequest("limit", "limit must be a whole number from 1 to 5000"))
+				return
+			}
 		}
 		res := 0
 		if s := q.Get("res"); s != "" {
@@ -249,6 +284,8 @@ func handleHotspots(log *slog.Logger, units UnitStore, svc *tiles.Service) http.
 		hexes := agg.Within(mp, 1.645)
 		fc := geojson.NewFeatureCollection()
 		slices.SortStableFunc(hexes, func(a, b tiles.Hex) int { return cmp.Compare(b.Z, a.Z) })
+		truncated := len(hexes) > limit
+		hexes = hexes[:min(len(hexes), limit)]
 		for _, hx := range hexes {
 			f := geojson.NewFeature(orb.Polygon{hx.Ring})
 			z := math.Round(hx.Z*1000) / 1000
@@ -257,7 +294,11 @@ func handleHotspots(log *slog.Logger, units UnitStore, svc *tiles.Service) http.
 			fc.Append(f)
 		}
 		w.Header().Set("Content-Type", "application/geo+json; charset=utf-8")
-		writeJSON(w, http.StatusOK, map[string]any{"type": "FeatureCollection", "features": fc.Features,
-			"code": code, "res": agg.Res, "cases": agg.Cases})
+		body := map[string]any{"type": "FeatureCollection", "features": fc.Features, "code": code, "res": agg.Res,
+			"cases": agg.Cases}
+		if truncated {
+			body["truncated"] = true // more hotspots than limit: the hottest are listed
+		}
+		writeJSON(w, http.StatusOK, body)
 	}
 }

@@ -3,10 +3,12 @@ package data
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,7 +33,12 @@ type CaseStore struct {
 	reqs     [Writers]chan *createReq
 	maxBatch int
 	done     sync.WaitGroup
+	observe  atomic.Pointer[func(size int, d time.Duration, err error)]
 }
+
+// Observe has fn told of every group commit: how many reports it wrote, how long it took and whether it failed
+// (for metrics).
+func (s *CaseStore) Observe(fn func(size int, d time.Duration, err error)) { s.observe.Store(&fn) }
 
 var _ dispatch.CaseStore = (*CaseStore)(nil)
 
@@ -39,6 +46,7 @@ var _ dispatch.CaseStore = (*CaseStore)(nil)
 const MaxBatch = 256
 
 type createReq struct {
+	ctx context.Context // the request's: once it ends nobody waits for the answer
 	nc  dispatch.NewCase
 	res chan createRes
 }
@@ -77,19 +85,28 @@ func partition(category string) int {
 // Create stores a new case, links it to an open case nearby as a supporter, or replays the answer of an earlier
 // request with the same idempotency key. It returns after the transaction has committed.
 func (s *CaseStore) Create(ctx context.Context, nc dispatch.NewCase) (dispatch.Created, error) {
-	req := &createReq{nc: nc, res: make(chan createRes, 1)}
+	req := &createReq{ctx: ctx, nc: nc, res: make(chan createRes, 1)}
 	select {
 	case s.reqs[partition(nc.Case.Category)] <- req:
 	case <-ctx.Done():
-		return dispatch.Created{}, ctx.Err()
+		return dispatch.Created{}, gaveUp(ctx)
 	}
 	select {
 	case r := <-req.res:
 		return r.created, r.err
 	case <-ctx.Done():
 		// The case may still be written; it was not acknowledged, and a retry with the same key finds it.
-		return dispatch.Created{}, ctx.Err()
+		return dispatch.Created{}, gaveUp(ctx)
 	}
+}
+
+// gaveUp is the error of a request whose context ended before its case was written: a request that ran out of
+// time waited for a database that did not answer.
+func gaveUp(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w: intake: %w", dispatch.ErrUnavailable, ctx.Err())
+	}
+	return ctx.Err()
 }
 
 func (s *CaseStore) writer(part int) {
@@ -108,24 +125,47 @@ func (s *CaseStore) writer(part int) {
 				break drain
 			}
 		}
-		s.write(part, batch)
+		// Requests whose client has gone (or timed out) are not written: they were not acknowledged, and a retry
+		// under the same key is a new request.
+		live := batch[:0]
+		for _, r := range batch {
+			if r.ctx.Err() != nil {
+				r.res <- createRes{err: gaveUp(r.ctx)}
+				continue
+			}
+			live = append(live, r)
+		}
+		if len(live) > 0 {
+			s.write(part, live)
+		}
 	}
 }
 
+// writeTimeout bounds one group commit, so that a database that stops answering (rather than refusing) holds a
+// writer, and the requests queued behind it, for this long at most.
+const writeTimeout = 15 * time.Second
+
 // write commits a batch; if the batch as a whole fails, each request is retried alone so that one bad request
-// cannot fail the others.
+// cannot fail the others — unless the database is unavailable, which fails them all at once.
 func (s *CaseStore) write(part int, batch []*createReq) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
+	start := time.Now()
 	results, err := s.writeBatch(ctx, part, batch)
+	if fn := s.observe.Load(); fn != nil {
+		(*fn)(len(batch), time.Since(start), err)
+	}
 	if err == nil {
 		for i, r := range batch {
 			r.res <- results[i]
 		}
 		return
 	}
-	if len(batch) == 1 {
-		batch[0].res <- createRes{err: err}
+	err = translate(err)
+	if len(batch) == 1 || errors.Is(err, dispatch.ErrUnavailable) {
+		for _, r := range batch {
+			r.res <- createRes{err: err}
+		}
 		return
 	}
 	for _, r := range batch {

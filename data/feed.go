@@ -12,7 +12,8 @@ import (
 var _ dispatch.FeedStore = (*CaseStore)(nil)
 
 // EventsAfter returns up to limit case events with ids above after, oldest first, each with its case as it is now.
-func (s *CaseStore) EventsAfter(ctx context.Context, after int64, limit int) ([]dispatch.FeedItem, error) {
+func (s *CaseStore) EventsAfter(ctx context.Context, after int64, limit int) (_ []dispatch.FeedItem, err error) {
+	defer guard(&err)
 	rows, err := s.db.Query(ctx, `SELECT e.id, e.action, e.from_status, e.to_status, e.actor_role, e.actor_unit, e.at, c.*
 		FROM case_events e CROSS JOIN LATERAL (SELECT `+caseCols+` FROM cases WHERE id = e.case_id) c
 		WHERE e.id > $1 ORDER BY e.id LIMIT $2`, after, limit)
@@ -35,8 +36,9 @@ func (s *CaseStore) EventsAfter(ctx context.Context, after int64, limit int) ([]
 }
 
 // LastEventID is the id of the newest case event (0 when there is none).
-func (s *CaseStore) LastEventID(ctx context.Context) (int64, error) {
+func (s *CaseStore) LastEventID(ctx context.Context) (_ int64, err error) {
+	defer guard(&err)
 	var id int64
-	err := s.db.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM case_events`).Scan(&id)
+	err = s.db.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM case_events`).Scan(&id)
 	return id, translate(err)
 }

@@ -17,12 +17,14 @@ type KPIStore struct {
 }
 
 // KPI is KPI over the store's database.
-func (s KPIStore) KPI(ctx context.Context, code string, from, to time.Time) (dispatch.KPI, error) {
+func (s KPIStore) KPI(ctx context.Context, code string, from, to time.Time) (_ dispatch.KPI, err error) {
+	defer guard(&err)
 	return KPI(ctx, s.DB, code, from, to)
 }
 
 // KPITable is KPITable over the store's database.
-func (s KPIStore) KPITable(ctx context.Context, parent string, from, to time.Time) ([]dispatch.KPI, error) {
+func (s KPIStore) KPITable(ctx context.Context, parent string, from, to time.Time) (_ []dispatch.KPI, err error) {
+	defer guard(&err)
 	return KPITable(ctx, s.DB, parent, from, to)
 }
 

@@ -60,7 +60,8 @@ var areaLevels = map[string]string{"streets": "street", "communities": "communit
 	"buildings": "building"}
 
 // LayerTile renders one tile of a PostGIS layer; an empty tile is nil.
-func (s *TileStore) LayerTile(ctx context.Context, layer string, t maptile.Tile) ([]byte, error) {
+func (s *TileStore) LayerTile(ctx context.Context, layer string, t maptile.Tile) (_ []byte, err error) {
+	defer guard(&err)
 	l, ok := tiles.LayerNamed(layer)
 	if !ok || l.Source != tiles.FromPostGIS {
 		return nil, tiles.ErrUnknownLayer
@@ -90,9 +91,10 @@ func (s *TileStore) LayerTile(ctx context.Context, layer string, t maptile.Tile)
 }
 
 // Extent is the box of all streets (the city), empty when there are none.
-func (s *TileStore) Extent(ctx context.Context) (orb.Bound, error) {
+func (s *TileStore) Extent(ctx context.Context) (_ orb.Bound, err error) {
+	defer guard(&err)
 	var b [4]*float64
-	err := s.db.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+	err = s.db.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
 		FROM (SELECT ST_Extent(geom) AS e FROM units WHERE level = 'street') x`).Scan(&b[0], &b[1], &b[2], &b[3])
 	if err != nil {
 		return orb.Bound{}, fmt.Errorf("city extent: %w", err)
@@ -104,7 +106,8 @@ func (s *TileStore) Extent(ctx context.Context) (orb.Bound, error) {
 }
 
 // HotspotCases reads every case as the hotspot index keeps it.
-func (s *TileStore) HotspotCases(ctx context.Context) ([]tiles.CaseRow, error) {
+func (s *TileStore) HotspotCases(ctx context.Context) (_ []tiles.CaseRow, err error) {
+	defer guard(&err)
 	rows, err := s.db.Query(ctx, `SELECT id, created_at, category, status, h3 FROM cases`)
 	if err != nil {
 		return nil, fmt.Errorf("hotspot cases: %w", err)

@@ -31,7 +31,8 @@ const (
 )
 
 // Units lists one page of units in code order.
-func (s *UnitStore) Units(ctx context.Context, f geo.UnitFilter) (geo.UnitPage, error) {
+func (s *UnitStore) Units(ctx context.Context, f geo.UnitFilter) (_ geo.UnitPage, err error) {
+	defer guard(&err)
 	from := areaFrom
 	where := ` WHERE ($1 = '' OR level = $1)`
 	switch f.Level {
@@ -64,7 +65,8 @@ func (s *UnitStore) Units(ctx context.Context, f geo.UnitFilter) (geo.UnitPage, 
 }
 
 // Unit finds one place by code, whatever its level.
-func (s *UnitStore) Unit(ctx context.Context, code string) (geo.Unit, error) {
+func (s *UnitStore) Unit(ctx context.Context, code string) (_ geo.Unit, err error) {
+	defer guard(&err)
 	q := areaFrom + ` WHERE code = $1 UNION ALL ` + pointsFrom + ` WHERE code = $1 UNION ALL ` + roadsFrom +
 		` WHERE code = $1 LIMIT 1`
 	rows, err := s.db.Query(ctx, q, code)

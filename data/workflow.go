@@ -17,10 +17,11 @@ import (
 // machine) decide the new state and the events, writes both, and records what the events imply — an agenda item
 // for schedule, a meeting and motion for decide, a rating for rate, a supporter for merge, a notification for
 // whoever a case is given to. No change is written without its event, and no event without its change.
-func (s *CaseStore) Update(ctx context.Context, id int64, fn func(dispatch.Case) (dispatch.Case, []dispatch.Event, error)) (dispatch.Case, []dispatch.Event, error) {
+func (s *CaseStore) Update(ctx context.Context, id int64, fn func(dispatch.Case) (dispatch.Case, []dispatch.Event, error)) (_ dispatch.Case, _ []dispatch.Event, err error) {
+	defer guard(&err)
 	var out dispatch.Case
 	var events []dispatch.Event
-	err := inTx(ctx, s.db, func(tx pgx.Tx) error {
+	err = inTx(ctx, s.db, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+caseCols+` FROM cases WHERE id = $1 FOR UPDATE`, id)
 		if err != nil {
 			return err
@@ -174,7 +175,8 @@ func recordMotion(ctx context.Context, tx pgx.Tx, c dispatch.Case, e dispatch.Ev
 }
 
 // Events lists a case's history, oldest first.
-func (s *CaseStore) Events(ctx context.Context, id int64) ([]dispatch.Event, error) {
+func (s *CaseStore) Events(ctx context.Context, id int64) (_ []dispatch.Event, err error) {
+	defer guard(&err)
 	if _, err := getCase(ctx, s.db, id); err != nil {
 		return nil, err
 	}
@@ -203,7 +205,8 @@ func scanEvent(row pgx.CollectableRow) (dispatch.Event, error) {
 }
 
 // List returns one page of cases, newest first, and the cursor of the next page.
-func (s *CaseStore) List(ctx context.Context, f dispatch.CaseFilter) ([]dispatch.Case, int64, error) {
+func (s *CaseStore) List(ctx context.Context, f dispatch.CaseFilter) (_ []dispatch.Case, _ int64, err error) {
+	defer guard(&err)
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -276,7 +279,8 @@ func (s *CaseStore) List(ctx context.Context, f dispatch.CaseFilter) ([]dispatch
 }
 
 // Overdue lists open cases whose deadline passed before now, most overdue first.
-func (s *CaseStore) Overdue(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+func (s *CaseStore) Overdue(ctx context.Context, now time.Time, limit int) (_ []int64, err error) {
+	defer guard(&err)
 	rows, err := s.db.Query(ctx, `SELECT id FROM cases
 		WHERE status IN ('reported', 'heard', 'dispatched', 'in_progress') AND due_at < $1
 		ORDER BY due_at, id LIMIT $2`, now, limit)
@@ -287,7 +291,8 @@ func (s *CaseStore) Overdue(ctx context.Context, now time.Time, limit int) ([]in
 }
 
 // Evaluating lists cases whose evaluation began before the given time and is still open.
-func (s *CaseStore) Evaluating(ctx context.Context, before time.Time, limit int) ([]int64, error) {
+func (s *CaseStore) Evaluating(ctx context.Context, before time.Time, limit int) (_ []int64, err error) {
+	defer guard(&err)
 	rows, err := s.db.Query(ctx, `SELECT id FROM cases WHERE status = 'verified' AND verified_at < $1
 		ORDER BY verified_at, id LIMIT $2`, before, limit)
 	if err != nil {

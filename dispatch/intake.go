@@ -95,7 +95,7 @@ type CaseStore interface {
 
 // IntakeConfig tunes intake.
 type IntakeConfig struct {
-	DedupRadius float64       // metres, default 50
+	DedupRadius float64       // metres, default 50 (the zero value); negative turns de-duplication off
 	DedupWindow time.Duration // default 72 h
 	Points      int           // reporter points per accepted case, default 1
 }

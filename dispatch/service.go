@@ -27,6 +27,7 @@ type Workflow struct {
 	clock        func() time.Time
 	rules        Rules
 	unratedAfter time.Duration
+	ticked       func(escalated, concluded int)
 }
 
 // NewWorkflow wires the workflow. Cases left unrated for unratedAfter after verification close as "unrated".
@@ -108,6 +109,10 @@ func (w *Workflow) Tick(ctx context.Context) (escalated, concluded int, err erro
 	return escalated, concluded, nil
 }
 
+// OnTick has fn told, after each tick of Run, how many cases it escalated and concluded (for metrics). Call it
+// before Run.
+func (w *Workflow) OnTick(fn func(escalated, concluded int)) { w.ticked = fn }
+
 // Run ticks every interval until ctx ends.
 func (w *Workflow) Run(ctx context.Context, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
@@ -118,7 +123,13 @@ func (w *Workflow) Run(ctx context.Context, every time.Duration, log *slog.Logge
 			return
 		case <-t.C:
 		}
-		esc, con, err := w.Tick(ctx)
+		// Bounded, so that a database that stops answering holds the scheduler for one round at most.
+		tctx, cancel := context.WithTimeout(ctx, max(every, time.Minute))
+		esc, con, err := w.Tick(tctx)
+		cancel()
+		if w.ticked != nil {
+			w.ticked(esc, con)
+		}
 		if err != nil && ctx.Err() == nil {
 			log.Error("scheduler", "err", err)
 		}

@@ -155,7 +155,8 @@ type Env interface {
 // Permitted says whether the actor may take the action on the case at all: its role may take that action, and
 // the case is within its scope. It does not look at the status. Returns nil or an error wrapping ErrForbidden.
 //
-//	admin, system   every action on every case
+//	admin           every action on the cases within its unit
+//	system          every action on every case (the scheduler)
 //	dispatcher      every action but rate, on cases within its unit
 //	grid_chief      every action but rate, on cases within its unit
 //	grid_worker     hear start resolve verify escalate merge, on cases within its unit
@@ -174,8 +175,11 @@ func Permitted(c Case, action string, actor Actor) error {
 		return fmt.Errorf("%w: %s", ErrForbidden, fmt.Sprintf(format, args...))
 	}
 	switch actor.Role {
-	case RoleAdmin, RoleSystem:
+	case RoleSystem:
 		return nil
+	case RoleAdmin:
+		// An admin's token is scoped like anyone's: a county admin reaches every case of the county.
+		return withinUnit(c, actor)
 	case RoleDispatcher, RoleGridChief:
 		if action == "rate" {
 			return denied("a %s does not rate cases; residents do", actor.Role)

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -59,6 +62,10 @@ func ParseFeatures(raw []byte, level Level) (units []Unit, indexes []int, repair
 	dec.UseNumber()
 	if err := dec.Decode(&fc); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("%w: %s", ErrNotGeoJSON, jsonError(clean, err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		// A second collection, or anything else, after the first would otherwise be dropped unread.
+		return nil, nil, nil, nil, fmt.Errorf("%w: data after the FeatureCollection at byte %d", ErrNotGeoJSON, dec.InputOffset())
 	}
 	if fc.Type != "FeatureCollection" {
 		return nil, nil, nil, nil, fmt.Errorf("%w: type is %q", ErrNotGeoJSON, fc.Type)
@@ -120,6 +127,9 @@ func parseFeature(raw json.RawMessage, level Level) (Unit, []string, error) {
 		return u, nil, err
 	}
 	u.Name = strings.TrimSpace(u.Name)
+	if strings.ContainsFunc(u.Name, unicode.IsControl) {
+		return u, nil, errors.New("property name contains a control character")
+	}
 	if u.Name == "" {
 		return u, nil, errors.New("property name is missing or empty")
 	}
@@ -146,6 +156,9 @@ func parseFeature(raw json.RawMessage, level Level) (Unit, []string, error) {
 		if err := d.Decode(&val); err == nil {
 			u.Props[k] = val
 		}
+		if err := storable(k, u.Props[k]); err != nil {
+			return u, nil, fmt.Errorf("property %s: %w", truncate(k, 40), err)
+		}
 	}
 	if len(f.Geometry) == 0 || string(f.Geometry) == "null" {
 		return u, nil, errors.New("geometry is missing")
@@ -171,9 +184,46 @@ func checkParentCode(level Level, code, parent string) error {
 	case LevelRoad:
 		return errors.New("roads have no parent_code")
 	case LevelDiscussPoint:
+		if !digits.MatchString(parent) || len(parent) != GridCodeLen && len(parent) != CommunityCodeLen {
+			return fmt.Errorf("parent_code %q of a discuss point must be its host grid's or community's code", truncate(parent, 40))
+		}
 		return nil
 	}
 	return CheckCode(level, code, parent)
+}
+
+// storable says why PostgreSQL could not keep a property (its key k and decoded value v) in jsonb: text with NUL
+// (\u0000), or a number its numeric type cannot hold. Numbers must be finite float64 values of at most 100
+// characters that do not underflow to zero.
+func storable(k string, v any) error {
+	if strings.ContainsRune(k, 0) {
+		return errors.New("the name contains NUL (\\u0000)")
+	}
+	switch x := v.(type) {
+	case string:
+		if strings.ContainsRune(x, 0) {
+			return errors.New("the text contains NUL (\\u0000)")
+		}
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		mantissa, _, _ := strings.Cut(strings.ToLower(string(x)), "e")
+		if err != nil || len(x) > 100 || f == 0 && strings.ContainsAny(mantissa, "123456789") {
+			return fmt.Errorf("the number %s is out of range", truncate(string(x), 40))
+		}
+	case []any:
+		for _, e := range x {
+			if err := storable("", e); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if err := storable(k, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // stringProp reads a property that must be a string; numbers are accepted as their decimal text, because

@@ -114,6 +114,17 @@ func (h *Hotspots) Len() int {
 	return len(h.cases)
 }
 
+// StatusCounts counts the cases indexed by status (a pass over memory, no query).
+func (h *Hotspots) StatusCounts() map[string]int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := map[string]int{}
+	for i := range h.cases {
+		out[h.cases[i].status]++
+	}
+	return out
+}
+
 // Load replaces the index with rows.
 func (h *Hotspots) Load(rows []CaseRow) error {
 	fresh := NewHotspots()

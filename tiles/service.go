@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sync/atomic"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -22,15 +23,26 @@ type Store interface {
 
 // Service answers tiles: from the cache, else rendered by the store or the hotspot index and then cached.
 type Service struct {
-	store  Store
-	hot    *Hotspots
-	cache  *Cache
-	bounds atomic.Pointer[orb.Bound]
+	store   Store
+	hot     *Hotspots
+	cache   *Cache
+	bounds  atomic.Pointer[orb.Bound]
+	observe atomic.Pointer[func(layer string, cached bool, d time.Duration)]
 }
 
 // NewService serves the layers over the store, the hotspot index and the cache.
 func NewService(store Store, hot *Hotspots, cache *Cache) *Service {
 	return &Service{store: store, hot: hot, cache: cache}
+}
+
+// Observe has fn told of every tile that Tile answers: its layer, whether it came from the cache, and how long it
+// took (for metrics).
+func (s *Service) Observe(fn func(layer string, cached bool, d time.Duration)) { s.observe.Store(&fn) }
+
+func (s *Service) observed(layer string, cached bool, start time.Time) {
+	if fn := s.observe.Load(); fn != nil {
+		(*fn)(layer, cached, time.Since(start))
+	}
 }
 
 // Hotspots is the hotspot index.
@@ -61,11 +73,13 @@ func (s *Service) Tile(ctx context.Context, layer string, t maptile.Tile, f Filt
 	if !ok {
 		return nil, ErrUnknownLayer
 	}
+	start := time.Now()
 	k := Key{Layer: layer, Tile: t}
 	if layer == HotspotLayer {
 		k.Filter = f.Key()
 	}
 	if e, ok := s.cache.Get(k); ok {
+		s.observed(layer, true, start)
 		return e, nil
 	}
 	gen := s.cache.Gen(layer)
@@ -75,6 +89,7 @@ func (s *Service) Tile(ctx context.Context, layer string, t maptile.Tile, f Filt
 	}
 	e := NewEntry(data)
 	s.cache.Put(k, gen, e)
+	s.observed(layer, false, start)
 	return e, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"gridgov/api"
 	"gridgov/dispatch"
 )
 
@@ -51,12 +52,23 @@ type env struct {
 	// unratedAfter closes evaluations nobody finished; schedulerEvery is how often overdue cases are escalated.
 	unratedAfter   time.Duration
 	schedulerEvery time.Duration
+	limits         api.Limits // body caps, write budgets, trusted proxies, who reads /metrics
+	http           httpLimits
+}
+
+// httpLimits are the HTTP server's own bounds on a connection.
+type httpLimits struct {
+	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
+	maxHeaderBytes                                            int
 }
 
 func readEnv(getenv func(string) string) (env, error) {
 	e := env{databaseURL: getenv("GRIDGOV_DATABASE_URL"), addr: getenv("GRIDGOV_ADDR"), calendar: getenv("GRIDGOV_CALENDAR"),
 		intake:   dispatch.IntakeConfig{DedupRadius: 50, DedupWindow: 72 * time.Hour, Points: 1},
 		tokenKey: getenv("GRIDGOV_TOKEN_KEY"), unratedAfter: 7 * 24 * time.Hour, schedulerEvery: 30 * time.Second}
+	if err := readLimits(getenv, &e); err != nil {
+		return e, err
+	}
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
@@ -75,6 +87,9 @@ func readEnv(getenv func(string) string) (env, error) {
 			return e, fmt.Errorf("GRIDGOV_DEDUP_RADIUS_M=%q: want metres from 0 (off) to 1000", s)
 		}
 		e.intake.DedupRadius = f
+		if f == 0 {
+			e.intake.DedupRadius = -1 // off: a zero IntakeConfig.DedupRadius means the default
+		}
 	}
 	if s := getenv("GRIDGOV_DEDUP_WINDOW"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -118,6 +133,15 @@ environment:
   GRIDGOV_TOKEN_KEY       hex key that signs tokens (default: one kept in the database)
   GRIDGOV_UNRATED_AFTER   close evaluations left unrated this long after verification (default 168h)
   GRIDGOV_SCHEDULER_EVERY how often overdue cases are escalated (default 30s)
+  GRIDGOV_RATE_PUBLIC     writes per client address without a staff token, N/PERIOD (default 60/1m; off)
+  GRIDGOV_RATE_STAFF      writes per staff token (default 600/1m; off)
+  GRIDGOV_TRUSTED_PROXIES proxies whose X-Forwarded-For names the client: addresses and CIDRs (default none)
+  GRIDGOV_METRICS_FROM    addresses and CIDRs that may read /metrics without an admin token (default loopback)
+  GRIDGOV_MAX_BODY        the largest request body in bytes (default 8388608)
+  GRIDGOV_RATE_CLIENTS    clients whose budgets are kept at once (default 100000)
+  GRIDGOV_READ_HEADER_TIMEOUT, GRIDGOV_READ_TIMEOUT, GRIDGOV_WRITE_TIMEOUT, GRIDGOV_IDLE_TIMEOUT
+                          the HTTP server's timeouts (default 5s, 30s, 60s, 120s)
+  GRIDGOV_MAX_HEADER_BYTES the largest request header block (default 65536)
 `
 
 // run is the whole program, with its inputs and outputs passed in so that tests can run it.
@@ -130,7 +154,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	log := slog.New(api.WithRequestID(slog.NewJSONHandler(stderr, nil)))
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "serve":

@@ -38,7 +38,10 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 	log.Info("directory loaded", "units", dir.Locator.Len(), "categories", len(dir.CategoryList))
 	lctx, stopListening := context.WithCancel(ctx)
 	defer stopListening()
-	go data.Listen(lctx, pool, []string{"units_changed"}, reloader(lctx, pool, places, log))
+	// Each listener reconnects by itself after an outage and then reloads what it keeps; listening tells
+	// /healthz whether all of them are up.
+	listening := &data.Listeners{}
+	listening.Start(lctx, pool, []string{"units_changed"}, reloader(lctx, pool, places, log))
 
 	cal, err := data.LoadCalendar(e.calendar)
 	if err != nil {
@@ -51,17 +54,39 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 	if err := feed.Refresh(ctx); err != nil {
 		return err
 	}
-	mt, err := startTiles(lctx, pool, feed, log)
+	mt, err := startTiles(lctx, pool, listening, feed, log)
 	if err != nil {
 		return err
 	}
-	go data.Listen(lctx, pool, []string{"case_events"}, func(string, string) {
-		if err := feed.Refresh(lctx); err != nil && lctx.Err() == nil {
+	ft, err := startField(lctx, pool, listening, feed, places, log)
+	if err != nil {
+		return err
+	}
+	caseEvents := func(string, string) {
+		// Bounded, so that a database that stops answering mid-refresh cannot hold the feed's lock for good.
+		rctx, cancel := context.WithTimeout(lctx, refreshTimeout)
+		defer cancel()
+		if err := feed.Refresh(rctx); err != nil && lctx.Err() == nil {
 			log.Error("live feed refresh", "err", err)
 		}
-		mt.follow(lctx)
-	})
+		mt.follow(rctx)
+		ft.follow(rctx)
+	}
+	listening.Start(lctx, pool, []string{"case_events"}, caseEvents)
+	// Serve only once the listeners listen, so that no change this server makes goes unheard; then catch up
+	// with what other processes committed since the feed was first read.
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := listening.Ready(rctx); err != nil {
+		log.Warn("serving before every listener listens", "err", err)
+	}
+	cancel()
+	caseEvents("case_events", "listening")
 	workflow := dispatch.NewWorkflow(places, cal, cases, time.Now, dispatch.DefaultRules(), e.unratedAfter)
+	metrics := api.NewMetrics()
+	workflow.OnTick(metrics.Escalated)
+	mt.svc.Observe(metrics.ObserveTile)
+	cases.Observe(metrics.ObserveBatch)
+	metrics.CountCasesWith(mt.svc.Hotspots().StatusCounts)
 	go workflow.Run(lctx, e.schedulerEvery, log)
 	key, err := data.TokenKey(ctx, pool, e.tokenKey)
 	if err != nil {
@@ -73,14 +98,17 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 	}
 
 	srv := &http.Server{
-		Handler: api.NewServer(log, api.Services{DB: pool, Units: data.NewUnitStore(pool), Places: places,
-			Tiles:  mt.svc,
+		Handler: api.WithDeadline(api.NewServer(log, api.Services{DB: pool, Listening: listening,
+			Units: data.NewUnitStore(pool), Places: places,
+			Tiles: mt.svc, Field: ft.svc,
 			Intake: intake, Cases: cases, Workflow: workflow, KPIs: data.KPIStore{DB: pool}, Tokens: tokens, Feed: feed,
-			Web: web.Static()}),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+			Web: web.Static(), Limits: e.limits, Metrics: metrics}), api.RequestTimeout),
+		// The live stream lifts the read and write deadlines for itself (api/stream.go).
+		ReadHeaderTimeout: e.http.readHeaderTimeout,
+		ReadTimeout:       e.http.readTimeout,
+		WriteTimeout:      e.http.writeTimeout,
+		IdleTimeout:       e.http.idleTimeout,
+		MaxHeaderBytes:    e.http.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -108,6 +136,10 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 	return nil
 }
 
+// refreshTimeout bounds one refresh of the in-memory state (the live feed, the hotspot index, the directory) from
+// the database.
+const refreshTimeout = 30 * time.Second
+
 // reloader rebuilds the directory when units change, once for a burst of notifications (a demo load sends one
 // per level in a single commit).
 func reloader(ctx context.Context, pool *data.Pool, places *dispatch.Places, log *slog.Logger) func(string, string) {
@@ -124,7 +156,9 @@ func reloader(ctx context.Context, pool *data.Pool, places *dispatch.Places, log
 				return
 			case <-time.After(200 * time.Millisecond):
 			}
-			dir, err := data.LoadDirectory(ctx, pool)
+			rctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+			dir, err := data.LoadDirectory(rctx, pool)
+			cancel()
 			if err != nil {
 				log.Error("directory reload failed", "err", err)
 				continue

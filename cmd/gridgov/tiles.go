@@ -29,7 +29,8 @@ type mapTiles struct {
 
 // startTiles loads the city's extent and the hotspot index (after fixing the feed position, so that no change
 // falls between the two) and listens for imports (units_changed) and demo loads (cases_changed).
-func startTiles(ctx context.Context, pool *data.Pool, feed *dispatch.Feed, log *slog.Logger) (*mapTiles, error) {
+func startTiles(ctx context.Context, pool *data.Pool, listening *data.Listeners, feed *dispatch.Feed,
+	log *slog.Logger) (*mapTiles, error) {
 	m := &mapTiles{store: data.NewTileStore(pool), feed: feed, log: log,
 		svc: tiles.NewService(nil, tiles.NewHotspots(), tiles.NewCache(tileCacheBytes))}
 	m.svc = tiles.NewService(m.store, m.svc.Hotspots(), m.svc.Cache())
@@ -37,7 +38,9 @@ func startTiles(ctx context.Context, pool *data.Pool, feed *dispatch.Feed, log *
 		return nil, err
 	}
 	log.Info("hotspot index loaded", "cases", m.svc.Hotspots().Len())
-	go data.Listen(ctx, pool, []string{"units_changed", "cases_changed"}, func(channel, _ string) {
+	go listening.Listen(ctx, pool, []string{"units_changed", "cases_changed"}, func(channel, _ string) {
+		ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+		defer cancel()
 		switch channel {
 		case "units_changed":
 			m.svc.Cache().DropLayers(tiles.UnitLayers()...)
