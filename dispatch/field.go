@@ -56,7 +56,7 @@ type FieldQuery struct {
 	K           int
 	Method      string   // "" or MethodRoad: roads where they reach; MethodStraight: straight lines
 	UrgentFirst bool     // overdue and urgent tasks first
-	Statuses    []Status // only these (open) statuses; empty: every open status
+	Statuses    []Status // only these (open) statuses; empty: VisitStatuses
 	AssignedMe  bool     // only tasks assigned to the actor's own unit (its party organisation) or department
 	Geometry    bool     // with the legs' lines
 	Now         time.Time
@@ -140,16 +140,25 @@ func (f *Field) reach(q FieldQuery) (func(*FieldTask) bool, error) {
 		}
 	}
 	statuses := q.Statuses
+	if len(statuses) == 0 {
+		statuses = VisitStatuses
+	}
 	return func(t *FieldTask) bool {
 		if !inScope(t) {
 			return false
 		}
-		if len(statuses) > 0 && !slices.Contains(statuses, t.Status) {
+		if !slices.Contains(statuses, t.Status) {
 			return false
 		}
 		return !q.AssignedMe || mine[t.AssigneeCode]
 	}, nil
 }
+
+// VisitStatuses are the statuses whose cases need someone on the spot, the field routes' default: a report to
+// check, a heard case to handle, a dispatched or started one to carry out, a resolved one to verify. Cases being
+// deliberated or decided wait for the community's meeting, verified ones for the residents' rating, suspended ones
+// for whatever suspended them; status= asks for them.
+var VisitStatuses = []Status{StatusReported, StatusHeard, StatusDispatched, StatusInProgress, StatusResolved}
 
 func hasUnitUnder(dir *Directory, prefix string) bool {
 	for code := range dir.OrgsByUnit {
