@@ -80,6 +80,9 @@ type caseJSON struct {
 	// Actions are the workflow actions the viewer may take now (dispatch.Available); only for a viewer with a
 	// token, so that clients need not repeat the workflow's rules.
 	Actions []string `json:"actions,omitempty"`
+	// Photos are the URLs of the case's photos (GET /api/v1/reports/{id}/photos/{n}), only in GET
+	// /api/v1/reports/{id} and only for a viewer who sees the case in full.
+	Photos []string `json:"photos,omitempty"`
 }
 
 // reporterJSON is shown only to the reporter and to staff responsible for the case.
@@ -255,15 +258,22 @@ func requestedCase(r *http.Request, places *dispatch.Places, cases CaseReader, a
 	return c, actor, known, err
 }
 
-// handleGetReport answers GET /api/v1/reports/{id}.
-func handleGetReport(log *slog.Logger, places *dispatch.Places, cases CaseReader, actorOf actorFunc) http.HandlerFunc {
+// handleGetReport answers GET /api/v1/reports/{id}; a viewer who sees the case in full also gets its photos' URLs.
+func handleGetReport(log *slog.Logger, places *dispatch.Places, cases CaseReader, photos PhotoStore, actorOf actorFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, actor, known, err := requestedCase(r, places, cases, actorOf)
 		if err != nil {
 			writeError(w, r, log, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, renderCaseFor(c, places.Load(), actor, known))
+		out := renderCaseFor(c, places.Load(), actor, known)
+		if known && seesInFull(c, actor) {
+			if out.Photos, err = casePhotoURLs(r.Context(), photos, c); err != nil {
+				writeError(w, r, log, err)
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, out)
 	}
 }
 

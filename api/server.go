@@ -34,6 +34,7 @@ type Services struct {
 	Places    *dispatch.Places // the in-memory directory: locator, gazetteer, orgs, catalogue
 	Intake    Intake           // turns reports into cases
 	Cases     CaseReader       // stored cases
+	Photos    PhotoStore       // the photos kept with cases; nil has none
 	Workflow  Workflow         // the six-step workflow over stored cases
 	KPIs      KPIStore         // counts and rates per unit
 	Feed      *dispatch.Feed   // the live stream of case changes

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +8,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -64,53 +61,11 @@ func TestReadLimits(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects the server's log from its goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // serveLimited runs `gridgov serve` with extra environment and returns its base URL and its log.
-func serveLimited(t *testing.T, url string, extra map[string]string) (string, *lockedBuffer) {
+func serveLimited(t *testing.T, url string, extra map[string]string) (string, *syncBuffer) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string {
-			if k == "GRIDGOV_DATABASE_URL" {
-				return url
-			}
-			return extra[k]
-		}, pw, logs)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	require.NoError(t, err, "serve: %s", logs)
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			assert.NoError(t, err, "graceful shutdown")
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	return strings.TrimSpace(strings.TrimPrefix(line, "gridgov serving on ")), logs
+	logs := &syncBuffer{}
+	return serveEnv(t, url, extra, logs), logs
 }
 
 // TestLimitsAndMetricsEndToEnd: the binary reads its limits from the environment, believes X-Forwarded-For from

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,15 +62,28 @@ func cityHash(t *testing.T, url string) string {
 // shut down (and must stop gracefully) when the test ends.
 func serveCity(t testing.TB, url string) string {
 	t.Helper()
+	return serveEnv(t, url, nil, &syncBuffer{})
+}
+
+// serveEnv runs `gridgov serve` in-process on a free port with extra environment and returns its base URL; the
+// server log is kept in logs and shown when the test fails.
+func serveEnv(t testing.TB, url string, extra map[string]string, logs *syncBuffer) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
+	getenv := func(k string) string {
+		if k == "GRIDGOV_DATABASE_URL" {
+			return url
+		}
+		return extra[k]
+	}
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, envFor(url), pw, io.Discard)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, pw, logs)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
-	require.NoError(t, err)
+	require.NoError(t, err, "serve: %s", logs)
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	t.Cleanup(func() {
 		cancel()
@@ -79,8 +93,37 @@ func serveCity(t testing.TB, url string) string {
 		case <-time.After(15 * time.Second):
 			t.Error("serve did not stop")
 		}
+		if t.Failed() {
+			t.Logf("server log (tail):\n%s", logs.tail(60))
+		}
 	})
 	return strings.TrimSpace(strings.TrimPrefix(line, "gridgov serving on "))
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) tail(n int) string {
+	lines := strings.Split(s.String(), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // TestEndToEnd loads the demo city into a fresh database, serves it on a free port and reads it back over HTTP

@@ -37,67 +37,6 @@ const (
 	recoverBound = 5 * time.Second
 )
 
-// serveEnv runs `gridgov serve` in-process on a free port with extra environment and returns its base URL; the
-// server log is kept in logs and shown when the test fails.
-func serveEnv(t *testing.T, url string, extra map[string]string, logs *syncBuffer) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	getenv := func(k string) string {
-		if k == "GRIDGOV_DATABASE_URL" {
-			return url
-		}
-		return extra[k]
-	}
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, pw, logs)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	require.NoError(t, err, "serve: %s", logs)
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			assert.NoError(t, err, "graceful shutdown")
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop")
-		}
-		if t.Failed() {
-			t.Logf("server log (tail):\n%s", logs.tail(60))
-		}
-	})
-	return strings.TrimSpace(strings.TrimPrefix(line, "gridgov serving on "))
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuffer) tail(n int) string {
-	lines := strings.Split(s.String(), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
 // answer is one request's outcome.
 type answer struct {
 	status int

@@ -101,7 +101,7 @@ func serve(ctx context.Context, e env, log *slog.Logger, args []string, stdout i
 		Handler: api.WithDeadline(api.NewServer(log, api.Services{DB: pool, Listening: listening,
 			Units: data.NewUnitStore(pool), Places: places,
 			Tiles: mt.svc, Field: ft.svc,
-			Intake: intake, Cases: cases, Workflow: workflow, KPIs: data.KPIStore{DB: pool}, Tokens: tokens, Feed: feed,
+			Intake: intake, Cases: cases, Photos: cases, Workflow: workflow, KPIs: data.KPIStore{DB: pool}, Tokens: tokens, Feed: feed,
 			Web: web.Static(), Limits: e.limits, Metrics: metrics}), api.RequestTimeout),
 		// The live stream lifts the read and write deadlines for itself (api/stream.go).
 		ReadHeaderTimeout: e.http.readHeaderTimeout,
