@@ -188,11 +188,43 @@ func (s *CaseStore) Events(ctx context.Context, id int64) (_ []dispatch.Event, e
 	return pgx.CollectRows(rows, scanEvent)
 }
 
-func scanEvent(row pgx.CollectableRow) (dispatch.Event, error) {
+// Histories lists the histories of several cases in one query: each case's events oldest first, by case id. A
+// case without events, or unknown, has no entry.
+func (s *CaseStore) Histories(ctx context.Context, ids []int64) (_ map[int64][]dispatch.Event, err error) {
+	defer guard(&err)
+	out := make(map[int64][]dispatch.Event, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	const q = `SELECT case_id, id, action, from_status, to_status, actor, actor_role, actor_unit, note, data, at
+		FROM case_events WHERE case_id = ANY($1) ORDER BY case_id, id`
+	rows, err := s.db.Query(ctx, q, ids)
+	if err != nil {
+		return nil, fmt.Errorf("events of %d cases: %w", len(ids), translate(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var caseID int64
+		e, err := scanEventAfter(rows.Scan, &caseID)
+		if err != nil {
+			return nil, fmt.Errorf("events of %d cases: %w", len(ids), err)
+		}
+		out[caseID] = append(out[caseID], e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("events of %d cases: %w", len(ids), translate(err))
+	}
+	return out, nil
+}
+
+func scanEvent(row pgx.CollectableRow) (dispatch.Event, error) { return scanEventAfter(row.Scan) }
+
+// scanEventAfter scans an event's columns (as Events selects them) after the leading ones.
+func scanEventAfter(scan func(dest ...any) error, lead ...any) (dispatch.Event, error) {
 	var e dispatch.Event
 	var from, to string
 	var data []byte
-	if err := row.Scan(&e.ID, &e.Action, &from, &to, &e.Actor, &e.ActorRole, &e.ActorUnit, &e.Note, &data, &e.At); err != nil {
+	if err := scan(append(lead, &e.ID, &e.Action, &from, &to, &e.Actor, &e.ActorRole, &e.ActorUnit, &e.Note, &data, &e.At)...); err != nil {
 		return e, err
 	}
 	e.From, e.To = dispatch.Status(from), dispatch.Status(to)

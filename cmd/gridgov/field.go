@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"time"
 
 	"gridgov/data"
 	"gridgov/dispatch"
@@ -35,34 +34,16 @@ func startField(ctx context.Context, pool *data.Pool, listening *data.Listeners,
 		return nil, err
 	}
 	log.Info("field index loaded", "open_cases", f.svc.Tasks().Len(), "road_edges", f.svc.Roads().Edges())
-	kick := make(chan struct{}, 1)
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-kick:
-			}
-			// One rebuild for a burst of notifications (a demo load sends one per level).
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(200 * time.Millisecond):
-			}
-			rctx, cancel := context.WithTimeout(ctx, refreshTimeout)
-			if err := f.rebuildRoads(rctx); err != nil && ctx.Err() == nil {
-				log.Error("road graph rebuild", "err", err)
-			}
-			cancel()
+	// One rebuild for a burst of notifications (a demo load sends one per level).
+	kick := coalesce(ctx, func(rctx context.Context) {
+		if err := f.rebuildRoads(rctx); err != nil && ctx.Err() == nil {
+			log.Error("road graph rebuild", "err", err)
 		}
-	}()
+	})
 	go listening.Listen(ctx, pool, []string{"units_changed", "cases_changed"}, func(channel, _ string) {
 		switch channel {
 		case "units_changed":
-			select {
-			case kick <- struct{}{}:
-			default:
-			}
+			kick()
 		case "cases_changed":
 			rctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 			defer cancel()

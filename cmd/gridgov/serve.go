@@ -143,13 +143,28 @@ const refreshTimeout = 30 * time.Second
 // reloader rebuilds the directory when units change, once for a burst of notifications (a demo load sends one
 // per level in a single commit).
 func reloader(ctx context.Context, pool *data.Pool, places *dispatch.Places, log *slog.Logger) func(string, string) {
-	kick := make(chan struct{}, 1)
+	kick := coalesce(ctx, func(rctx context.Context) {
+		dir, err := data.LoadDirectory(rctx, pool)
+		if err != nil {
+			log.Error("directory reload failed", "err", err)
+			return
+		}
+		places.Store(dir)
+		log.Info("directory reloaded", "units", dir.Locator.Len())
+	})
+	return func(string, string) { kick() }
+}
+
+// coalesce runs fn in its own goroutine once for each burst of calls to the returned kick, 200 ms after the
+// burst's first call, with refreshTimeout to finish; kick never blocks. It stops when ctx ends.
+func coalesce(ctx context.Context, fn func(ctx context.Context)) (kick func()) {
+	ch := make(chan struct{}, 1)
 	go func() {
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-kick:
+			case <-ch:
 			}
 			select {
 			case <-ctx.Done():
@@ -157,19 +172,13 @@ func reloader(ctx context.Context, pool *data.Pool, places *dispatch.Places, log
 			case <-time.After(200 * time.Millisecond):
 			}
 			rctx, cancel := context.WithTimeout(ctx, refreshTimeout)
-			dir, err := data.LoadDirectory(rctx, pool)
+			fn(rctx)
 			cancel()
-			if err != nil {
-				log.Error("directory reload failed", "err", err)
-				continue
-			}
-			places.Store(dir)
-			log.Info("directory reloaded", "units", dir.Locator.Len())
 		}
 	}()
-	return func(channel, payload string) {
+	return func() {
 		select {
-		case kick <- struct{}{}:
+		case ch <- struct{}{}:
 		default:
 		}
 	}
