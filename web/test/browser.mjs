@@ -4,8 +4,9 @@
 //   BASE_URL=http://127.0.0.1:8080 TOKEN_DISPATCHER=… TOKEN_PLANNER=… TOKEN_FIELD=… node web/test/browser.mjs
 //
 // Every page must load without console errors and draw map features; a report sent through the resident's form
-// must appear on the open dispatcher page without a reload; changing the planner's filter must change the hotspot
-// tiles requested. Screenshots of each page go to OUT_DIR (default test-output/web).
+// must appear on the open dispatcher page without a reload, its photo shown to the reporter and the dispatcher;
+// changing the planner's filter must change the hotspot tiles requested. Screenshots of each page go to OUT_DIR
+// (default test-output/web).
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,6 +62,13 @@ async function mapReady(page, min = 1) {
   return n;
 }
 async function shot(page, name) { await page.screenshot({ path: path.join(out, name + '.png') }); }
+// photoShown waits until a thumbnail under root has loaded its image (read with the token, from an object URL).
+async function photoShown(page, root) {
+  await page.waitForFunction((sel) => {
+    const img = document.querySelector(sel + ' .photo-strip img');
+    return img && img.complete && img.naturalWidth > 0;
+  }, root, { timeout: 15000 });
+}
 
 const tokens = { dispatcher: process.env.TOKEN_DISPATCHER, planner: process.env.TOKEN_PLANNER, field: process.env.TOKEN_FIELD };
 let caseId = null;
@@ -123,6 +131,11 @@ await step('a resident reports through the form (phone)', async () => {
 
   await page.click('a[href="/my"]');
   await page.waitForSelector(`.my-case[data-id="${caseId}"]`, { timeout: 15000 });
+  // the reporter opens the case and sees its photo
+  if ((await page.getAttribute(`.my-case[data-id="${caseId}"] .card-head`, 'aria-expanded')) !== 'true') {
+    await page.click(`.my-case[data-id="${caseId}"] .card-head`);
+  }
+  await photoShown(page, `.my-case[data-id="${caseId}"]`);
   await shot(page, 'my');
   await page.context().close();
 });
@@ -132,6 +145,7 @@ await step('the new case appears on the open dispatcher page without a reload', 
   await dispatcher.waitForSelector(`#case-list li[data-id="${caseId}"]`, { timeout: 20000 });
   await dispatcher.click(`#case-list li[data-id="${caseId}"] button`);
   await dispatcher.waitForSelector('#case-actions button[data-action=hear]', { timeout: 15000 });
+  await photoShown(dispatcher, '#case-panel');
   await dispatcher.click('#case-actions button[data-action=hear]');
   await dispatcher.selectOption('form[data-action=hear] select[name=classification]', 'pending');
   await dispatcher.click('form[data-action=hear] button[type=submit]');

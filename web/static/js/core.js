@@ -282,6 +282,29 @@
     });
   };
 
+  // casePhotos(c, auth) → thumbnails of a case's photos, or null when it has none. c.photos (their URLs) is given
+  // only to those who see the case in full, so nobody else asks for them. Each is read with the token in the
+  // Authorization header (never in a URL) and shown from an object URL, released once the image has loaded; a
+  // photo that cannot be read is left out quietly. A tap enlarges a thumbnail.
+  GG.casePhotos = function (c, auth) {
+    var urls = c && Array.isArray(c.photos) ? c.photos : [];
+    if (!urls.length) return null;
+    var strip = h('div', { class: 'photo-strip' });
+    urls.forEach(function (u, i) {
+      var slot = h('button', { type: 'button', class: 'thumb loading', 'data-index': i + 1, 'aria-label': t('d.photo', { i: i + 1 }),
+        onclick: function () { slot.classList.toggle('big'); } });
+      strip.appendChild(slot);
+      GG.api(u, { auth: auth || 'staff', raw: true }).then(function (res) { return res.blob(); }).then(function (blob) {
+        var src = URL.createObjectURL(blob);
+        var img = h('img', { src: src, alt: t('d.photo', { i: i + 1 }) });
+        img.addEventListener('load', function () { URL.revokeObjectURL(src); slot.classList.remove('loading'); });
+        img.addEventListener('error', function () { URL.revokeObjectURL(src); slot.remove(); });
+        slot.appendChild(img);
+      }, function () { slot.remove(); });
+    });
+    return h('div', { class: 'photos' }, h('h3', null, t('d.photos', { n: urls.length })), strip);
+  };
+
   // ------------------------------------------------------------- base map
 
   GG.CENTER = [118.480, 36.697];

@@ -285,6 +285,7 @@
           c.supporters ? t('d.supporters', { n: c.supporters }) : ''].filter(Boolean).join(' · ')),
         h('p', { class: 'desc' }, c.description),
         GG.caseFacts(c),
+        GG.casePhotos(c, 'staff'),
         h('h3', { i18n: 'd.actions' }),
         acts.length ? h('div', { class: 'actions', id: 'case-actions' }, acts.map(function (a) {
           return h('button', { type: 'button', class: PRIMARY[a] ? 'primary' : '', 'data-action': a, onclick: function () {

@@ -179,6 +179,7 @@
           h('div', { class: 'row between' }, h('h2', null, '#' + c.id + ' ' + (c.category_name || c.category)), GG.statusChip(c.status)),
           h('p', { class: 'desc' }, c.description),
           GG.caseFacts(c),
+          GG.casePhotos(c, 'staff'),
           h('div', { class: 'actions', id: 'task-actions' }, acts.filter(function (a) { return a !== main; }).map(function (a) {
             return h('button', { type: 'button', 'data-action': a, onclick: function () { showForm(a); } }, t('action.' + a));
           })),

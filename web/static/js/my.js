@@ -14,6 +14,15 @@
     try { return JSON.parse(window.localStorage.getItem('gridgov.followed') || '[]'); } catch (e) { return []; }
   }
 
+  // readCase reads one case as this device may see it; photos lists its photos' URLs ([] when it has none, or when
+  // this device does not see it in full), so that a case read whole is not read again for them.
+  function readCase(id) {
+    return GG.api('/api/v1/reports/' + id, { auth: GG.residentToken() ? 'resident' : 'none' }).then(function (c) {
+      c.photos = c.photos || [];
+      return c;
+    });
+  }
+
   GG.pages.my = function (view) {
     var disposed = false;
     var cases = {};
@@ -31,7 +40,7 @@
         var id = parseInt(lookupIn.value, 10);
         if (!(id > 0)) return;
         lookupErr.textContent = '';
-        GG.api('/api/v1/reports/' + id, { auth: GG.residentToken() ? 'resident' : 'none' }).then(function (c) {
+        readCase(id).then(function (c) {
           cases[c.id] = c; open[c.id] = true;
           var ids = followed(); if (ids.indexOf(c.id) < 0) ids.unshift(c.id);
           try { window.localStorage.setItem('gridgov.followed', JSON.stringify(ids.slice(0, 50))); } catch (x) { /* ignore */ }
@@ -49,7 +58,7 @@
         // followed case numbers not among them (looked up, or reported before this device had a token)
         var missing = followed().filter(function (id) { return !cases[id]; }).slice(0, 20);
         return Promise.all(missing.map(function (id) {
-          return GG.api('/api/v1/reports/' + id, { auth: GG.residentToken() ? 'resident' : 'none' }).then(function (c) { cases[c.id] = c; }, function () {});
+          return readCase(id).then(function (c) { cases[c.id] = c; }, function () {});
         }));
       }).then(function () { if (!disposed) render(); });
     }
@@ -69,6 +78,7 @@
           steps(c));
         if (open[c.id]) {
           card.appendChild(GG.caseFacts(c));
+          card.appendChild(photoBox(c));
           if ((c.actions || []).indexOf('rate') >= 0) card.appendChild(rateBox(c));
           else if (c.satisfaction) card.appendChild(h('p', { class: 'muted' }, t('m.thanks')));
           card.appendChild(box);
@@ -82,6 +92,20 @@
       });
     }
     function expand(id) { open[id] = true; render(); }
+
+    // photoBox shows an open case's photos; a case from the list (which carries no photo URLs) is read whole first.
+    function photoBox(c) {
+      var box = h('div', { class: 'photo-box' });
+      var whole = c.photos ? Promise.resolve(c) : readCase(c.id).then(function (full) {
+        if (cases[full.id] === c) cases[full.id] = full;
+        return full;
+      });
+      whole.then(function (full) {
+        var strip = GG.casePhotos(full, 'resident');
+        if (strip && !disposed) box.appendChild(strip);
+      }, function () { /* the case stays shown without photos */ });
+      return box;
+    }
 
     function steps(c) {
       var at = -1;
@@ -107,7 +131,7 @@
     var stop = GG.residentToken() ? GG.stream('resident', function (ev) {
       var c = cases[ev.case.id];
       if (!c) return;
-      GG.api('/api/v1/reports/' + c.id, { auth: 'resident' }).then(function (full) { cases[full.id] = full; if (!disposed) render(); });
+      readCase(c.id).then(function (full) { cases[full.id] = full; if (!disposed) render(); }, function () {});
     }, function () {}) : function () {};
 
     load();
