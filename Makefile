@@ -25,6 +25,7 @@ bench: db-up web ## run the benchmarks (BENCHMARKS.md says what they compare)
 	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Locate ./data/
 	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Intake -benchtime 10000x -count 3 ./cmd/gridgov/
 	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Tiles ./cmd/gridgov/
+	REQUIRE_TEST_DB=1 go test -run '^$$' -bench Open311 ./cmd/gridgov/
 	REQUIRE_TEST_DB=1 go test -run '^$$' -bench 'FieldNearest|RoadMatrix' ./data/
 
 soak: db-up web ## crash-safety soak: SIGKILL the server under load SOAK_KILLS times (default 25); RELIABILITY.md

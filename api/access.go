@@ -67,30 +67,34 @@ func staffReader(r dispatch.Role) bool {
 // hotspotAccess lets a hotspot query through: anyone for public categories (or all categories together); for a
 // category that is not public, only staff (staffReader) and, when code names a unit, only within their unit. It
 // answers the refusal itself and returns false; private says the answer must not be kept by shared caches.
-func (s *Server) hotspotAccess(w http.ResponseWriter, r *http.Request, f tiles.Filter, code string) (ok, private bool) {
+// fine says the asker may see hexagons finer than tiles.PublicMaxRes: only staff (staffReader). A token that does
+// not verify is, for public hotspots, as no token: they never needed one.
+func (s *Server) hotspotAccess(w http.ResponseWriter, r *http.Request, f tiles.Filter, code string) (ok, private, fine bool) {
+	a, known, err := s.actor(r)
+	fine = err == nil && known && staffReader(a.Role)
 	if f.Category == "" || s.Places == nil {
-		return true, false
+		return true, false, fine
 	}
 	cat, known := s.Places.Load().Categories[f.Category]
 	if !known || cat.Public {
-		return true, false
+		return true, false, fine
 	}
-	a, ok := s.requireActor(w, r)
+	a, ok = s.requireActor(w, r)
 	if !ok {
-		return false, true
+		return false, true, false
 	}
 	if !staffReader(a.Role) {
 		writeError(w, r, s.log, &Error{Status: http.StatusForbidden, Code: "forbidden", Field: "category",
 			Message: "hotspots of category " + f.Category + " are for staff"})
-		return false, true
+		return false, true, false
 	}
 	if code != "" && !InScope(a.Unit, code) {
 		writeError(w, r, s.log, &Error{Status: http.StatusForbidden, Code: "forbidden", Field: "code",
 			Message: "code " + truncate(code, 64) + " is outside your unit " + a.Unit})
-		return false, true
+		return false, true, false
 	}
-	return true, true
+	return true, true, true
 }
 
 // hotspotGate is Server.hotspotAccess as the tile and hotspot handlers take it.
-type hotspotGate func(w http.ResponseWriter, r *http.Request, f tiles.Filter, code string) (ok, private bool)
+type hotspotGate func(w http.ResponseWriter, r *http.Request, f tiles.Filter, code string) (ok, private, fine bool)

@@ -17,6 +17,8 @@ import (
 type Workflow interface {
 	Act(ctx context.Context, id int64, a dispatch.Action, actor dispatch.Actor) (dispatch.Case, []dispatch.Event, error)
 	Events(ctx context.Context, id int64) ([]dispatch.Event, error)
+	// Histories is the events of several cases in one read (Open311 lists), by case id, each oldest first.
+	Histories(ctx context.Context, ids []int64) (map[int64][]dispatch.Event, error)
 	List(ctx context.Context, f dispatch.CaseFilter) ([]dispatch.Case, int64, error)
 }
 

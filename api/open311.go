@@ -634,23 +634,38 @@ func (o *open311) requests(w http.ResponseWriter, r *http.Request, format string
 	writeList(w, format, http.StatusOK, "service_requests", "request", out)
 }
 
+// render shows the cases of public categories; with ext, each with its history, all read in one query.
 func (o *open311) render(r *http.Request, dir *dispatch.Directory, cases []dispatch.Case, ext bool) ([]o311Request, error) {
-	out := make([]o311Request, 0, len(cases))
+	shown := make([]dispatch.Case, 0, len(cases))
 	for _, c := range cases {
-		if _, ok := publicCategory(dir, c.Category); !ok {
-			continue
+		if _, ok := publicCategory(dir, c.Category); ok {
+			shown = append(shown, c)
 		}
+	}
+	var histories map[int64][]dispatch.Event
+	if ext && len(shown) > 0 {
+		var err error
+		if histories, err = o.wf.Histories(r.Context(), caseIDs(shown)); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]o311Request, 0, len(shown))
+	for _, c := range shown {
 		req := renderRequest(c, dir)
 		if ext {
-			events, err := o.wf.Events(r.Context(), c.ID)
-			if err != nil {
-				return nil, err
-			}
-			req.ExtendedAttributes = extendedOf(c, dir, events)
+			req.ExtendedAttributes = extendedOf(c, dir, histories[c.ID])
 		}
 		out = append(out, req)
 	}
 	return out, nil
+}
+
+func caseIDs(cases []dispatch.Case) []int64 {
+	ids := make([]int64, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ID
+	}
+	return ids
 }
 
 // request answers GET /open311/v2/requests/{id}: a list of one.
@@ -902,15 +917,17 @@ func (o *open311) updates(w http.ResponseWriter, r *http.Request, format string)
 		o.fail(w, r, format, err)
 		return
 	}
-	var out []o311Update
-	var at []time.Time
-	for _, c := range cases {
-		events, err := o.wf.Events(r.Context(), c.ID)
-		if err != nil {
+	var histories map[int64][]dispatch.Event
+	if len(cases) > 0 {
+		if histories, err = o.wf.Histories(r.Context(), caseIDs(cases)); err != nil {
 			o.fail(w, r, format, err)
 			return
 		}
-		for _, e := range events {
+	}
+	var out []o311Update
+	var at []time.Time
+	for _, c := range cases {
+		for _, e := range histories[c.ID] {
 			if e.At.Before(from) || e.At.After(to) {
 				continue
 			}

@@ -59,16 +59,20 @@ func handleTile(log *slog.Logger, svc *tiles.Service, gate hotspotGate) http.Han
 			return
 		}
 		var f tiles.Filter
-		private := false
+		private, varies := false, false
 		if l.Name == tiles.HotspotLayer {
 			if f, err = parseHotspotFilter(r.URL.Query()); err != nil {
 				writeError(w, r, log, err)
 				return
 			}
 			var ok bool
-			if ok, private = gate(w, r, f, ""); !ok {
+			if ok, private, f.Fine = gate(w, r, f, ""); !ok {
 				return
 			}
+			// From zoom 15 staff get finer hexagons than the public (tiles.PublicMaxRes): the answer depends on the
+			// token, and the staff one must stay out of shared caches.
+			varies = tiles.ResForZoom(int(t.Z)) > tiles.PublicMaxRes
+			private = private || (varies && f.Fine)
 		}
 		e, err := svc.Tile(r.Context(), l.Name, t, f)
 		if err != nil {
@@ -83,7 +87,7 @@ func handleTile(log *slog.Logger, svc *tiles.Service, gate hotspotGate) http.Han
 			h.Set("Cache-Control", "public, max-age="+strconv.Itoa(l.MaxAge))
 		}
 		h.Set("Vary", "Accept-Encoding")
-		if private {
+		if private || varies {
 			h.Add("Vary", "Authorization")
 		}
 		if etagMatch(r.Header.Get("If-None-Match"), e.ETag) {
@@ -224,7 +228,8 @@ func knownStatus(s string) bool {
 
 // handleHotspots answers GET /api/v1/hotspots?code=&from=&to=&category=&status=&res= with the significant
 // hotspots (Gi* ≥ 1.645) whose centres lie within the unit, as GeoJSON hexagons with count, gi_z and hot, the
-// hottest first. The resolution defaults by the unit's level: street 9, community 10, grid and compound 11.
+// hottest first. The resolution defaults by the unit's level: street 9, community 10, grid and compound 11. Anyone
+// but staff gets at most tiles.PublicMaxRes: a finer res, asked or by default, is clamped to it.
 func handleHotspots(log *slog.Logger, units UnitStore, svc *tiles.Service, gate hotspotGate) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if svc == nil {
@@ -242,7 +247,8 @@ func handleHotspots(log *slog.Logger, units UnitStore, svc *tiles.Service, gate 
 			writeError(w, r, log, err)
 			return
 		}
-		if ok, _ := gate(w, r, f, code); !ok {
+		ok, _, fine := gate(w, r, f, code)
+		if !ok {
 			return
 		}
 		limit := defaultHotspotLimit
@@ -279,6 +285,9 @@ func handleHotspots(log *slog.Logger, units UnitStore, svc *tiles.Service, gate 
 			if res == 0 {
 				res = geo.CaseRes
 			}
+		}
+		if !fine {
+			res = min(res, tiles.PublicMaxRes) // clamped, not refused: the answer's res says what was drawn
 		}
 		agg := svc.Hotspots().Aggregate(f, res)
 		hexes := agg.Within(mp, 1.645)

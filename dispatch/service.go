@@ -13,6 +13,8 @@ import (
 type WorkflowStore interface {
 	Update(ctx context.Context, id int64, fn func(Case) (Case, []Event, error)) (Case, []Event, error)
 	Events(ctx context.Context, id int64) ([]Event, error)
+	// Histories is Events for several cases in one read, by case id; a case with no events has no entry.
+	Histories(ctx context.Context, ids []int64) (map[int64][]Event, error)
 	List(ctx context.Context, f CaseFilter) ([]Case, int64, error)
 	Overdue(ctx context.Context, now time.Time, limit int) ([]int64, error)
 	Evaluating(ctx context.Context, before time.Time, limit int) ([]int64, error)
@@ -48,6 +50,11 @@ func (w *Workflow) Act(ctx context.Context, id int64, a Action, actor Actor) (Ca
 // Events is a case's history.
 func (w *Workflow) Events(ctx context.Context, id int64) ([]Event, error) {
 	return w.store.Events(ctx, id)
+}
+
+// Histories is the histories of several cases, read at once: by case id, each oldest first.
+func (w *Workflow) Histories(ctx context.Context, ids []int64) (map[int64][]Event, error) {
+	return w.store.Histories(ctx, ids)
 }
 
 // List returns a page of cases and the cursor of the next.

@@ -8,11 +8,13 @@ import (
 	"github.com/paulmach/orb/maptile"
 )
 
-// Key names a cached tile: the layer, the tile and, for hotspots, the filter.
+// Key names a cached tile: the layer, the tile and, for hotspots, the filter and the resolution drawn (from
+// zoom 15 staff and public tiles differ: Filter.Res).
 type Key struct {
 	Layer  string
 	Tile   maptile.Tile
 	Filter string
+	Res    int
 }
 
 // Entry is a rendered tile: the MVT bytes (nil for an empty tile), their gzip form and the ETag.

@@ -25,13 +25,30 @@ const nRes = geo.CaseRes - MinRes + 1
 // resForZoom is the hexagon resolution for each zoom, chosen so that a tile fully covered by hexagons would hold
 // a few hundred to about 1,500 of them at the city's latitude (36.7° N, where a tile at zoom z is about
 // 32,130 km / 2^z wide): the resolution whose count is nearest to ~600 on a log scale (docs: README "Tiles and
-// hotspots"). Zooms above 15 stay at the cases' own resolution, 11.
+// hotspots"). Zooms above 15 stay at the cases' own resolution, 11 — for staff; everyone else gets at most
+// PublicMaxRes (Filter.Res).
 var resForZoom = [...]int{6: 5, 7: 5, 8: 6, 9: 7, 10: 8, 11: 8, 12: 9, 13: 10, 14: 10, 15: 11, 16: 11, 17: 11, 18: 11}
 
-// ResForZoom is the hexagon resolution drawn at zoom z (z within the hotspot layer's range; clamped otherwise).
+// ResForZoom is the hexagon resolution drawn for staff at zoom z (z within the hotspot layer's range; clamped
+// otherwise).
 func ResForZoom(z int) int {
 	z = min(max(z, 6), len(resForZoom)-1)
 	return resForZoom[z]
+}
+
+// PublicMaxRes is the finest hexagon resolution shown to anyone but staff. A resolution-11 hexagon (edge about
+// 25 m) over a narrow from/to window can single out one resident's report more closely than the public case view,
+// which rounds points to 0.001° (about 100 m); resolution 10 (edge about 66 m, 0.015 km²) is comparable to that
+// rounding.
+const PublicMaxRes = 10
+
+// Res is the hexagon resolution drawn for f at zoom z: ResForZoom, at most PublicMaxRes unless f.Fine.
+func (f Filter) Res(z int) int {
+	res := ResForZoom(z)
+	if !f.Fine {
+		res = min(res, PublicMaxRes)
+	}
+	return res
 }
 
 // CaseRow is what the hotspot index keeps of a case.
@@ -44,13 +61,16 @@ type CaseRow struct {
 }
 
 // Filter selects cases for a hotspot query; zero fields select everything. From is inclusive, To exclusive.
+// Fine lets the tiles go down to the cases' own resolution (for staff); without it they stop at PublicMaxRes.
 type Filter struct {
 	Category string
 	Status   string
 	From, To time.Time
+	Fine     bool
 }
 
-// Key is the filter as a stable string, for cache keys.
+// Key is the filter's selection of cases as a stable string, for cache keys; it leaves Fine out, as the resolution
+// drawn (Filter.Res) is a key of its own: staff and public tiles that draw the same resolution are the same.
 func (f Filter) Key() string {
 	var from, to int64
 	if !f.From.IsZero() {
@@ -424,7 +444,7 @@ func (a *Aggregate) Tile(t maptile.Tile) ([]byte, error) {
 	return encodeHexagons(in, a.Res, t), nil
 }
 
-// Tile renders the hotspot tile t for the cases that match f.
+// Tile renders the hotspot tile t for the cases that match f, at f.Res(t.Z).
 func (h *Hotspots) Tile(t maptile.Tile, f Filter) ([]byte, error) {
-	return h.Aggregate(f, ResForZoom(int(t.Z))).Tile(t)
+	return h.Aggregate(f, f.Res(int(t.Z))).Tile(t)
 }

@@ -66,8 +66,8 @@ func (s *Service) Bounds() orb.Bound {
 var ErrUnknownLayer = &dispatch.FieldError{Field: "layer", Code: "invalid_argument",
 	Message: "layer must be one of streets, communities, grids, buildings, discuss_points, roads, reports, hotspots"}
 
-// Tile returns tile t of the layer (filter f applies to hotspots only). A tile outside the layer's zoom range is
-// empty.
+// Tile returns tile t of the layer (filter f applies to hotspots only; without f.Fine they are drawn at most at
+// PublicMaxRes). A tile outside the layer's zoom range is empty.
 func (s *Service) Tile(ctx context.Context, layer string, t maptile.Tile, f Filter) (*Entry, error) {
 	l, ok := LayerNamed(layer)
 	if !ok {
@@ -76,7 +76,7 @@ func (s *Service) Tile(ctx context.Context, layer string, t maptile.Tile, f Filt
 	start := time.Now()
 	k := Key{Layer: layer, Tile: t}
 	if layer == HotspotLayer {
-		k.Filter = f.Key()
+		k.Filter, k.Res = f.Key(), f.Res(int(t.Z))
 	}
 	if e, ok := s.cache.Get(k); ok {
 		s.observed(layer, true, start)

@@ -72,6 +72,10 @@ var accessMatrix = []accessProbe{
 	{"POST /api/v1/reports/{id}/events", "POST", "/api/v1/reports/{A}/events", `{"action":"rate","rating":"satisfied"}`, "401 409 403 403 403 403 403 403 403 403 403 403 403 409 403 403 403 401 401 401"},
 	{"GET /api/v1/reports/{id}/events", "GET", "/api/v1/reports/{A}/events", "", "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 401 401 401"},
 	{"GET /api/v1/reports/{id}/events", "GET", "/api/v1/reports/{N}/events", "", "404 200 404 200 404 200 404 200 404 404 404 200 404 200 404 404 404 401 401 401"},
+	{"GET /api/v1/reports/{id}/photos", "GET", "/api/v1/reports/{A}/photos", "", "404 200 404 200 404 200 404 200 404 200 404 404 404 200 404 404 404 401 401 401"},
+	{"GET /api/v1/reports/{id}/photos", "GET", "/api/v1/reports/{N}/photos", "", "404 200 404 200 404 200 404 200 404 404 404 404 404 200 404 404 404 401 401 401"},
+	{"GET /api/v1/reports/{id}/photos/{n}", "GET", "/api/v1/reports/{A}/photos/1", "", "404 200 404 200 404 200 404 200 404 200 404 404 404 200 404 404 404 401 401 401"},
+	{"GET /api/v1/reports/{id}/photos/{n}", "GET", "/api/v1/reports/{N}/photos/1", "", "404 200 404 200 404 200 404 200 404 404 404 404 404 200 404 404 404 401 401 401"},
 	{"GET /api/v1/stats/kpi", "GET", "/api/v1/stats/kpi?code={grid}", "", "401 403 403 200 403 200 403 200 403 403 403 200 403 200 403 403 403 401 401 401"},
 	{"GET /api/v1/stream", "GET", "/api/v1/stream", "", "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 401 401 401"},
 	{"GET /api/v1/field/tasks", "GET", "/api/v1/field/tasks?lat={lat}&lon={lon}", "", "401 403 403 200 200 200 200 200 200 200 200 403 403 200 200 403 403 401 401 401"},
@@ -238,12 +242,12 @@ func newAccessCity(t *testing.T) *accessCity {
 		grid: grid, community: community, str: street}
 
 	// The planted cases: {A} a public category handled by a department, {N} a non-public one, {R} a public one its
-	// reporter cancels with a reason that quotes their phone; all by the same resident, with name and phone.
+	// reporter cancels with a reason that quotes their phone; all by the same resident, with name, phone and a photo.
 	owner := token(t, url, "resident", community, "resident:owner")
 	report := func(category, desc string) map[string]any {
 		res, out := c.do("POST", "/api/v1/reports", map[string]any{"category": category, "description": desc,
-			"lat": lat, "lon": lon, "reporter": map[string]string{"name": ac.name, "phone": ac.phone}},
-			"Authorization", "Bearer "+owner)
+			"lat": lat, "lon": lon, "reporter": map[string]string{"name": ac.name, "phone": ac.phone},
+			"photos": []string{onePixelPNG}}, "Authorization", "Bearer "+owner)
 		require.Equal(t, http.StatusCreated, res.StatusCode, "%v", out)
 		require.Nil(t, out["duplicate_of"])
 		return out
@@ -419,6 +423,7 @@ func TestPublicViews(t *testing.T) {
 			require.Equal(t, http.StatusOK, st, "%s: %s", p, body)
 			ac.assertNoPersonalData(t, p, body)
 			assert.NotContains(t, string(body), ac.aH3, "%s shows the case's exact H3 cell", p)
+			assert.NotContains(t, string(body), "/photos/", "%s links the case's photos", p)
 		}
 	}
 	// The public JSON of a case is located to 0.001°, the Open311 one to 0.0001°.

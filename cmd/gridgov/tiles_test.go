@@ -65,7 +65,7 @@ func checkRings(t *testing.T, g orb.Geometry, what string) {
 // reports layer carries no personal data, ETags answer 304, and a new report reaches the reports and hotspot
 // tiles (their cache entries are dropped).
 func TestTilesEndToEnd(t *testing.T) {
-	_, c, pool := cityDB(t)
+	dbURL, c, pool := cityDB(t)
 	ctx := context.Background()
 	var lon, lat float64
 	require.NoError(t, pool.QueryRow(ctx, `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p
@@ -187,4 +187,23 @@ func TestTilesEndToEnd(t *testing.T) {
 	assert.Equal(t, "FeatureCollection", list["type"])
 	assert.EqualValues(t, 10, list["res"])
 	assert.False(t, strings.Contains(fmt.Sprint(list), "李四"))
+
+	// At zoom 16 the public gets resolution-10 hexagons, staff resolution 11 (privately cached).
+	staffTok, _, err := gridgov(t, dbURL, "token", "--role", "planner", "--unit", "370781")
+	require.NoError(t, err)
+	z16 := tilePath("hotspots", maptile.At(orb.Point{lon, lat}, 16))
+	for _, v := range []struct {
+		headers []string
+		res     float64
+		cache   string
+	}{{nil, 10, "public"}, {[]string{"Authorization", "Bearer " + strings.TrimSpace(staffTok)}, 11, "private"}} {
+		res, layers := fetchTile(t, c.base, z16, v.headers...)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		assert.True(t, strings.HasPrefix(res.Header.Get("Cache-Control"), v.cache), res.Header.Get("Cache-Control"))
+		require.Len(t, layers, 1)
+		require.NotEmpty(t, layers[0].Features)
+		for _, f := range layers[0].Features {
+			assert.Equal(t, v.res, f.Properties["res"])
+		}
+	}
 }
