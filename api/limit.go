@@ -241,10 +241,9 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request) bool {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return true
 	}
+	// The server's own host is budgeted like anyone: a reverse proxy on it that is not named in TrustedProxies
+	// makes every client behind it share one budget, which shows at once, rather than go unbudgeted.
 	addr := clientAddr(r, s.Limits.TrustedProxies)
-	if addr.IsLoopback() {
-		return true // the server's own host: its operator, or a proxy not (yet) named in TrustedProxies
-	}
 	key, rate, class := addrKey(addr), s.Limits.Public, "public"
 	if a, ok, err := s.actor(r); err == nil && staffView(a, ok) {
 		key, rate, class = "staff:"+a.Subject, s.Limits.Staff, "staff"

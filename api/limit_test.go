@@ -303,12 +303,14 @@ func TestRateLimitOpen311(t *testing.T) {
 	assert.Equal(t, 429, doc.Errors[0].Code)
 }
 
-// TestRateLimitLoopbackAndOff: the server's own host is not budgeted, and the zero Limits budget nothing.
+// TestRateLimitLoopbackAndOff: the server's own host is budgeted like anyone (a proxy there that is not trusted
+// makes its clients share one budget), and the zero Limits budget nothing.
 func TestRateLimitLoopbackAndOff(t *testing.T) {
 	f := newLimitFixture(t, Limits{Public: Rate{Burst: 1, Per: time.Hour}})
-	for range 5 {
-		assert.Equal(t, http.StatusCreated, f.send("POST", "/api/v1/reports", "127.0.0.1:9", reportBody()).Code)
-		assert.Equal(t, http.StatusCreated, f.send("POST", "/api/v1/reports", "[::1]:9", reportBody()).Code)
+	for _, addr := range []string{"127.0.0.1:9", "[::1]:9"} {
+		assert.Equal(t, http.StatusCreated, f.send("POST", "/api/v1/reports", addr, reportBody()).Code)
+		assert.Equal(t, http.StatusTooManyRequests, f.send("POST", "/api/v1/reports", addr, reportBody(),
+			"X-Forwarded-For", "203.0.113.7").Code, "an untrusted proxy's header changes nothing")
 	}
 	// Behind a trusted proxy on the same host, the client it names is budgeted.
 	f = newLimitFixture(t, Limits{Public: Rate{Burst: 1, Per: time.Hour}, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})

@@ -76,7 +76,13 @@ func serveEnv(t testing.TB, url string, extra map[string]string, logs *syncBuffe
 		if k == "GRIDGOV_DATABASE_URL" {
 			return url
 		}
-		return extra[k]
+		if v, ok := extra[k]; ok {
+			return v
+		}
+		if k == "GRIDGOV_RATE_PUBLIC" || k == "GRIDGOV_RATE_STAFF" {
+			return "off" // every test client shares the loopback address; limits_test.go sets its own
+		}
+		return ""
 	}
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, pw, logs)

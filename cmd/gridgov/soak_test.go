@@ -67,7 +67,7 @@ func (s *soakServer) start(t *testing.T) time.Duration {
 	t.Helper()
 	begin := time.Now()
 	s.cmd = exec.Command(s.bin, "serve", "--addr", s.addr)
-	s.cmd.Env = append(os.Environ(), "GRIDGOV_DATABASE_URL="+s.url)
+	s.cmd.Env = append(os.Environ(), "GRIDGOV_DATABASE_URL="+s.url, "GRIDGOV_RATE_PUBLIC=off")
 	s.cmd.Stderr = s.log
 	out, err := s.cmd.StdoutPipe()
 	require.NoError(t, err)
