@@ -624,7 +624,7 @@ const caseCols = `id, category, description, address, channel, urgency, ST_X(geo
 	coalesce(building_code, ''), status, classification, assignee_code, reporter_name, reporter_phone, satisfaction,
 	redone, supporters, created_at, coalesce(due_at, 'epoch'), coalesce(closed_at, 'epoch'), reporter_id, deliberated,
 	suspended_from, prev_assignee, handler, escalations, rated_satisfied, rated_basic, rated_unsatisfied,
-	coalesce(verified_at, 'epoch'), coalesce(duplicate_of, 0), updated_at`
+	coalesce(verified_at, 'epoch'), coalesce(duplicate_of, 0), updated_at, coalesce(suspended_at, 'epoch')`
 
 // Case reads one case (without its events).
 func (s *CaseStore) Case(ctx context.Context, id int64) (dispatch.Case, error) {
@@ -653,10 +653,10 @@ func scanCase(row pgx.CollectableRow) (dispatch.Case, error) {
 
 // caseScan holds the scan targets of caseCols for one case; finish converts what needs converting.
 type caseScan struct {
-	targets                 []any
-	finish                  func()
-	status, class, suspend  string
-	due, closed, verifiedAt time.Time
+	targets                              []any
+	finish                               func()
+	status, class, suspend               string
+	due, closed, verifiedAt, suspendedAt time.Time
 }
 
 func caseScanTargets(c *dispatch.Case) *caseScan {
@@ -666,11 +666,12 @@ func caseScanTargets(c *dispatch.Case) *caseScan {
 		&cs.status, &cs.class, &c.AssigneeCode, &c.ReporterName, &c.ReporterPhone, &c.Satisfaction, &c.Redone,
 		&c.Supporters, &c.CreatedAt, &cs.due, &cs.closed, &c.ReporterID, &c.Deliberated, &cs.suspend, &c.PrevAssignee,
 		&c.Handler, &c.Escalations, &c.Ratings.Satisfied, &c.Ratings.BasicallySatisfied, &c.Ratings.Unsatisfied,
-		&cs.verifiedAt, &c.DuplicateOf, &c.UpdatedAt}
+		&cs.verifiedAt, &c.DuplicateOf, &c.UpdatedAt, &cs.suspendedAt}
 	cs.finish = func() {
 		c.Status, c.Classification = dispatch.Status(cs.status), dispatch.Classification(cs.class)
 		c.SuspendedFrom = dispatch.Status(cs.suspend)
 		c.DueAt, c.ClosedAt, c.VerifiedAt = notEpoch(cs.due), notEpoch(cs.closed), notEpoch(cs.verifiedAt)
+		c.SuspendedAt = notEpoch(cs.suspendedAt)
 	}
 	return cs
 }

@@ -173,7 +173,7 @@ func copyCases(ctx context.Context, tx pgx.Tx, cases []dispatch.Case) (int, int,
 	cols := []string{"id", "category", "description", "address", "channel", "urgency", "lon", "lat", "orig_lon",
 		"orig_lat", "crs", "h3", "street_code", "community_code", "grid_code", "building_code", "status",
 		"classification", "assignee_code", "reporter_name", "reporter_phone", "satisfaction", "redone",
-		"created_at", "updated_at", "due_at", "closed_at"}
+		"created_at", "updated_at", "due_at", "closed_at", "suspended_from", "suspended_at"}
 	rows := make([][]any, 0, len(cases))
 	var events [][]any
 	for _, c := range cases {
@@ -193,7 +193,7 @@ func copyCases(ctx context.Context, tx pgx.Tx, cases []dispatch.Case) (int, int,
 			c.OrigLon, c.OrigLat, crs, int64(cell), nullable(c.StreetCode), nullable(c.CommunityCode),
 			nullable(c.GridCode), nullable(c.BuildingCode), string(c.Status), string(c.Classification),
 			c.AssigneeCode, c.ReporterName, c.ReporterPhone, c.Satisfaction, int32(c.Redone), c.CreatedAt, updated,
-			nullTime(c.DueAt), nullTime(c.ClosedAt)})
+			nullTime(c.DueAt), nullTime(c.ClosedAt), string(c.SuspendedFrom), nullTime(c.SuspendedAt)})
 		for _, e := range c.Events {
 			events = append(events, []any{c.ID, e.Action, string(e.From), string(e.To), e.ActorRole, e.ActorUnit,
 				e.Note, e.At})
@@ -204,10 +204,12 @@ func copyCases(ctx context.Context, tx pgx.Tx, cases []dispatch.Case) (int, int,
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO cases (id, category, description, address, channel, urgency, geom, orig_lon,
 			orig_lat, crs, h3, street_code, community_code, grid_code, building_code, status, classification,
-			assignee_code, reporter_name, reporter_phone, satisfaction, redone, created_at, updated_at, due_at, closed_at)
+			assignee_code, reporter_name, reporter_phone, satisfaction, redone, created_at, updated_at, due_at, closed_at,
+			suspended_from, suspended_at)
 		SELECT id, category, description, address, channel, urgency, ST_SetSRID(ST_MakePoint(lon, lat), 4326), orig_lon,
 			orig_lat, crs, h3, street_code, community_code, grid_code, building_code, status, classification,
-			assignee_code, reporter_name, reporter_phone, satisfaction, redone, created_at, updated_at, due_at, closed_at
+			assignee_code, reporter_name, reporter_phone, satisfaction, redone, created_at, updated_at, due_at, closed_at,
+			suspended_from, suspended_at
 		FROM case_staging ORDER BY id;
 		SELECT setval('cases_id_seq', greatest((SELECT max(id) FROM cases), 1))`); err != nil {
 		return 0, 0, fmt.Errorf("cases: %w", err)

@@ -68,12 +68,12 @@ func writeCase(ctx context.Context, tx pgx.Tx, c dispatch.Case) error {
 	_, err := tx.Exec(ctx, `UPDATE cases SET status = $2, classification = $3, assignee_code = $4, prev_assignee = $5,
 			handler = $6, due_at = $7, closed_at = $8, redone = $9, escalations = $10, deliberated = $11,
 			suspended_from = $12, rated_satisfied = $13, rated_basic = $14, rated_unsatisfied = $15, satisfaction = $16,
-			verified_at = $17, duplicate_of = $18, updated_at = now()
+			verified_at = $17, duplicate_of = $18, suspended_at = $19, updated_at = now()
 		WHERE id = $1`,
 		c.ID, string(c.Status), string(c.Classification), c.AssigneeCode, c.PrevAssignee, c.Handler, nullTime(c.DueAt),
 		nullTime(c.ClosedAt), c.Redone, c.Escalations, c.Deliberated, string(c.SuspendedFrom), c.Ratings.Satisfied,
 		c.Ratings.BasicallySatisfied, c.Ratings.Unsatisfied, c.Satisfaction, nullTime(c.VerifiedAt),
-		nullInt(c.DuplicateOf))
+		nullInt(c.DuplicateOf), nullTime(c.SuspendedAt))
 	if err != nil {
 		return fmt.Errorf("case %d: %w", c.ID, translate(err))
 	}

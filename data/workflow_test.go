@@ -103,3 +103,119 @@ func TestEscalationWithMovedClock(t *testing.T) {
 	assert.Equal(t, 2, escalations)
 	assert.Equal(t, 2, count(t, pool, `SELECT count(*) FROM notifications WHERE case_id = $1 AND kind = 'escalate'`, id))
 }
+
+// TestSuspendedAtRoundTrips: the moment a case was suspended is written with the case and read back wherever a case
+// is read (one case, the listing, the live feed), and cleared when the case resumes.
+func TestSuspendedAtRoundTrips(t *testing.T) {
+	tx := pgtest.Tx(t)
+	town(t, tx)
+	catalogue(t, tx)
+	store := data.NewCaseStore(tx)
+	defer store.Close()
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	created, err := store.Create(ctx, newCase("t_noise", 0, now, ""))
+	require.NoError(t, err)
+	id := created.Case.ID
+	held := now.Add(90 * time.Minute).Add(123456 * time.Microsecond)
+
+	out, events, err := store.Update(ctx, id, func(c dispatch.Case) (dispatch.Case, []dispatch.Event, error) {
+		assert.True(t, c.SuspendedAt.IsZero(), "a new case is not suspended")
+		c.Status, c.SuspendedFrom, c.SuspendedAt = dispatch.StatusSuspended, c.Status, held
+		return c, []dispatch.Event{{Action: "suspend", From: dispatch.StatusReported, To: c.Status, At: held}}, nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, held, out.SuspendedAt)
+
+	got, err := store.Case(ctx, id)
+	require.NoError(t, err)
+	assert.True(t, held.Equal(got.SuspendedAt), "Case: want %v, got %v", held, got.SuspendedAt)
+	assert.Equal(t, dispatch.StatusReported, got.SuspendedFrom)
+	listed, _, err := store.List(ctx, dispatch.CaseFilter{IDs: []int64{id}, Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, listed, 1)
+	assert.True(t, held.Equal(listed[0].SuspendedAt), "List: got %v", listed[0].SuspendedAt)
+	require.Len(t, events, 1)
+	feed, err := store.EventsAfter(ctx, events[0].ID-1, 1)
+	require.NoError(t, err)
+	require.Len(t, feed, 1)
+	require.Equal(t, events[0].ID, feed[0].Event.ID)
+	assert.True(t, held.Equal(feed[0].Case.SuspendedAt), "EventsAfter: got %v", feed[0].Case.SuspendedAt)
+
+	_, _, err = store.Update(ctx, id, func(c dispatch.Case) (dispatch.Case, []dispatch.Event, error) {
+		assert.True(t, held.Equal(c.SuspendedAt), "Update reads it under the lock")
+		c.Status, c.SuspendedFrom, c.SuspendedAt = c.SuspendedFrom, "", time.Time{}
+		resume := dispatch.Event{Action: "resume", From: dispatch.StatusSuspended, To: c.Status, At: now.Add(2 * time.Hour)}
+		return c, []dispatch.Event{resume}, nil
+	})
+	require.NoError(t, err)
+	got, err = store.Case(ctx, id)
+	require.NoError(t, err)
+	assert.True(t, got.SuspendedAt.IsZero())
+	assert.Equal(t, 0, count(t, tx, `SELECT count(*) FROM cases WHERE id = $1 AND suspended_at IS NOT NULL`, id))
+}
+
+// TestSuspensionStopsTheClock: a case suspended for a week with its deadline passing meanwhile is not overdue when it
+// resumes, so the scheduler leaves it with its assignee.
+func TestSuspensionStopsTheClock(t *testing.T) {
+	ctx := context.Background()
+	pool, err := data.Open(ctx, pgtest.NewDatabase(t))
+	require.NoError(t, err)
+	defer pool.Close()
+	_, err = data.Migrate(ctx, pool)
+	require.NoError(t, err)
+	start := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC) // Monday 09:00 in Shanghai
+	city, err := demo.Generate(demo.Options{Seed: 4, Now: start, Cases: 1})
+	require.NoError(t, err)
+	_, err = data.LoadCity(ctx, pool, city, false, nil)
+	require.NoError(t, err)
+	dir, err := data.LoadDirectory(ctx, pool)
+	require.NoError(t, err)
+	places := &dispatch.Places{}
+	places.Store(dir)
+
+	now := start
+	clock := func() time.Time { return now }
+	store := data.NewCaseStore(pool)
+	defer store.Close()
+	cal := dispatch.DefaultCalendar()
+	intake := dispatch.NewIntake(places, cal, store, clock, dispatch.IntakeConfig{})
+	wf := dispatch.NewWorkflow(places, cal, store, clock, dispatch.DefaultRules(), 72*time.Hour)
+
+	grid := city.Grids[0]
+	lon, lat := city.Buildings[0].Geometry.Bound().Center().X(), city.Buildings[0].Geometry.Bound().Center().Y()
+	created, err := intake.Submit(ctx, dispatch.Report{Category: "noise", Description: "夜间施工", Lat: &lat, Lon: &lon}, "")
+	require.NoError(t, err)
+	id, due := created.Case.ID, created.Case.DueAt
+	chief := dispatch.Actor{Role: dispatch.RoleGridChief, Unit: grid.Code, Subject: "chief-1"}
+
+	now = start.Add(time.Hour)
+	left := cal.WorkingBetween(now, due)
+	require.Positive(t, left)
+	held, _, err := wf.Act(ctx, id, dispatch.Action{Name: "suspend", Reason: "等待产权单位答复"}, chief)
+	require.NoError(t, err)
+	require.Equal(t, dispatch.StatusSuspended, held.Status)
+
+	now = due.Add(7 * 24 * time.Hour) // long past the old deadline
+	back, events, err := wf.Act(ctx, id, dispatch.Action{Name: "resume"}, chief)
+	require.NoError(t, err)
+	assert.Equal(t, left, cal.WorkingBetween(now, back.DueAt), "the working time left at suspension")
+	esc, _, err := wf.Tick(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, esc, "not overdue on resume")
+
+	stored, err := store.Case(ctx, id)
+	require.NoError(t, err)
+	assert.True(t, back.DueAt.Equal(stored.DueAt))
+	assert.True(t, stored.SuspendedAt.IsZero())
+	history, err := store.Events(ctx, id)
+	require.NoError(t, err)
+	last := history[len(history)-1]
+	require.Equal(t, events[0].ID, last.ID)
+	for key, want := range map[string]time.Time{"old_due_at": due, "due_at": back.DueAt} {
+		s, _ := last.Data[key].(string)
+		got, err := time.Parse(time.RFC3339Nano, s)
+		require.NoError(t, err, "%s: %v", key, last.Data[key])
+		assert.True(t, want.Equal(got), "%s: want %v, got %v", key, want, got)
+	}
+}

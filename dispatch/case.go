@@ -86,6 +86,7 @@ type Case struct {
 	Escalations    int    // how many levels it has climbed
 	Ratings        Ratings
 	VerifiedAt     time.Time // when the evaluation began; zero before
+	SuspendedAt    time.Time // while suspended: when it was suspended and its deadline's clock stopped; zero otherwise
 	DuplicateOf    int64     // set when merged into another case
 	CreatedAt      time.Time
 	UpdatedAt      time.Time // the last change the store recorded

@@ -197,3 +197,7 @@ func (e dirEnv) Point(code string) (string, bool) {
 }
 
 func (e dirEnv) Due(from time.Time, d Deadline) (time.Time, error) { return e.cal.Add(from, d) }
+func (e dirEnv) Working(a, b time.Time) time.Duration              { return e.cal.WorkingBetween(a, b) }
+func (e dirEnv) AddWorking(t time.Time, d time.Duration) (time.Time, error) {
+	return e.cal.AddWorking(t, d)
+}

@@ -150,6 +150,10 @@ type Env interface {
 	Point(code string) (host string, ok bool)
 	// Due is working-time arithmetic (Calendar.Add).
 	Due(from time.Time, d Deadline) (time.Time, error)
+	// Working is the working time from a to b, negative when b is before a (Calendar.WorkingBetween).
+	Working(a, b time.Time) time.Duration
+	// AddWorking is the moment d of working time after t, or before it when d is negative (Calendar.AddWorking).
+	AddWorking(t time.Time, d time.Duration) (time.Time, error)
 }
 
 // Permitted says whether the actor may take the action on the case at all: its role may take that action, and
@@ -321,6 +325,9 @@ func Apply(c Case, a Action, actor Actor, now time.Time, env Env, rules Rules) (
 	if err := s.run(); err != nil {
 		return Case{}, nil, err
 	}
+	if s.c.Status != StatusSuspended {
+		s.c.SuspendedAt = time.Time{} // the clock runs again (resume), or has stopped for good (cancel, merge)
+	}
 	return s.c, s.events, nil
 }
 
@@ -372,14 +379,10 @@ func (s *applying) run() error {
 		if err != nil {
 			return err
 		}
-		s.c.Status, s.c.SuspendedFrom = StatusSuspended, s.in.Status
+		s.c.Status, s.c.SuspendedFrom, s.c.SuspendedAt = StatusSuspended, s.in.Status, s.now
 		s.emit("suspend", s.in.Status, reason, nil)
 	case "resume":
-		if !slices.Contains(allowedFrom("suspend"), s.in.SuspendedFrom) {
-			return transitionError("resume", s.in.Status, fmt.Sprintf("no status to resume to (%q)", s.in.SuspendedFrom))
-		}
-		s.c.Status, s.c.SuspendedFrom = s.in.SuspendedFrom, ""
-		s.emit("resume", s.in.Status, s.note, nil)
+		return s.resume()
 	case "cancel":
 		reason, err := s.reason()
 		if err != nil {
@@ -390,6 +393,34 @@ func (s *applying) run() error {
 	case "merge":
 		return s.merge()
 	}
+	return nil
+}
+
+// resume ends a suspension (挂账). The deadline's clock stopped while the case was suspended: the working time
+// that was left at suspension is counted again from now, so the deadline moves later by the working time the case
+// spent suspended. A case suspended after its deadline stays overdue by as much working time as it was then. A
+// case without a deadline or without its moment of suspension (suspended before gridgov recorded it) keeps its
+// deadline.
+func (s *applying) resume() error {
+	if !slices.Contains(allowedFrom("suspend"), s.in.SuspendedFrom) {
+		return transitionError("resume", s.in.Status, fmt.Sprintf("no status to resume to (%q)", s.in.SuspendedFrom))
+	}
+	s.c.Status, s.c.SuspendedFrom = s.in.SuspendedFrom, ""
+	var data map[string]any
+	if old, held := s.in.DueAt, s.in.SuspendedAt; !old.IsZero() {
+		if !held.IsZero() && s.now.After(held) {
+			due, err := s.env.AddWorking(s.now, s.env.Working(held, old))
+			if err != nil {
+				return fmt.Errorf("case %d: deadline on resume: %w", s.in.ID, err)
+			}
+			s.c.DueAt = due
+		}
+		data = map[string]any{"old_due_at": old, "due_at": s.c.DueAt}
+		if !held.IsZero() {
+			data["suspended_at"] = held
+		}
+	}
+	s.emit("resume", s.in.Status, s.note, data)
 	return nil
 }
 

@@ -60,6 +60,10 @@ func (e *wfEnv) Point(code string) (string, bool)      { h, ok := e.points[code]
 func (e *wfEnv) Due(from time.Time, d Deadline) (time.Time, error) {
 	return e.cal.Add(from, d)
 }
+func (e *wfEnv) Working(a, b time.Time) time.Duration { return e.cal.WorkingBetween(a, b) }
+func (e *wfEnv) AddWorking(t time.Time, d time.Duration) (time.Time, error) {
+	return e.cal.AddWorking(t, d)
+}
 
 // wfNow is Monday 2026-03-02 09:00 in Shanghai.
 func wfNow(t testing.TB) time.Time { return at(t, shanghai(t), "2026-03-02 09:00") }
@@ -792,6 +796,96 @@ func TestWorkflowSuspendResume(t *testing.T) {
 		_, _, err := Apply(c, Action{Name: "resume"}, chief, now, env, DefaultRules())
 		assert.ErrorIs(t, err, ErrInvalidTransition)
 	})
+}
+
+// TestWorkflowSuspendStopsTheClock: the deadline does not run while a case is suspended (挂账): on resume the working
+// time left at suspension is counted again from the moment of resumption.
+func TestWorkflowSuspendStopsTheClock(t *testing.T) {
+	env, loc := newWfEnv(), shanghai(t)
+	chief := wfActor(RoleGridChief)
+	t1 := at(t, loc, "2026-03-02 09:00") // Monday
+	t2 := at(t, loc, "2026-03-05 14:00") // Thursday
+	suspend := func(t *testing.T, due, when time.Time) Case {
+		c := wfCase(t, StatusInProgress)
+		c.DueAt = due
+		held, _ := wfApply(t, c, Action{Name: "suspend", Reason: "等待产权单位答复"}, chief, when, env)
+		require.Equal(t, StatusSuspended, held.Status)
+		assert.Equal(t, when, held.SuspendedAt, "the clock stops at suspension")
+		assert.Equal(t, due, held.DueAt, "suspending leaves the deadline")
+		return held
+	}
+
+	t.Run("ten working hours left", func(t *testing.T) {
+		// Monday 09:00 → 17:30 is 7 working hours, Tuesday 08:30 → 11:30 three more.
+		due := at(t, loc, "2026-03-03 11:30")
+		require.Equal(t, 10*time.Hour, env.cal.WorkingBetween(t1, due))
+		held := suspend(t, due, t1)
+
+		back, events := wfApply(t, held, Action{Name: "resume"}, chief, t2, env)
+		// Thursday 14:00 → 17:30 is 3.5 working hours, Friday 08:30 → 12:00 3.5, 13:30 → 16:30 the last 3.
+		assert.Equal(t, "2026-03-06 16:30", back.DueAt.In(loc).Format("2006-01-02 15:04"))
+		want, err := env.cal.Add(t2, Deadline{Amount: 10, Unit: "hours"})
+		require.NoError(t, err)
+		assert.True(t, want.Equal(back.DueAt), "t2 + 10 working hours: want %v, got %v", want, back.DueAt)
+		assert.Equal(t, StatusInProgress, back.Status)
+		assert.True(t, back.SuspendedAt.IsZero(), "resume clears SuspendedAt")
+		assert.Empty(t, back.SuspendedFrom)
+		require.Len(t, events, 1)
+		assert.Equal(t, due, events[0].Data["old_due_at"])
+		assert.Equal(t, back.DueAt, events[0].Data["due_at"])
+		assert.Equal(t, t1, events[0].Data["suspended_at"])
+	})
+
+	t.Run("suspended after its deadline stays overdue", func(t *testing.T) {
+		due := at(t, loc, "2026-03-02 10:00")
+		when := at(t, loc, "2026-03-02 15:00") // 2 + 1.5 working hours late
+		held := suspend(t, due, when)
+
+		back, events := wfApply(t, held, Action{Name: "resume"}, chief, t2, env)
+		assert.True(t, back.DueAt.Before(t2), "still overdue: due %v", back.DueAt)
+		assert.Equal(t, 210*time.Minute, env.cal.WorkingBetween(back.DueAt, t2), "overdue by as much as at suspension")
+		assert.Equal(t, "2026-03-05 09:00", back.DueAt.In(loc).Format("2006-01-02 15:04"))
+		assert.Equal(t, due, events[0].Data["old_due_at"])
+	})
+
+	t.Run("suspended at its deadline is due at resumption", func(t *testing.T) {
+		due := at(t, loc, "2026-03-02 17:30")
+		held := suspend(t, due, at(t, loc, "2026-03-02 19:00"))
+		back, _ := wfApply(t, held, Action{Name: "resume"}, chief, t2, env)
+		assert.True(t, t2.Equal(back.DueAt), "due %v", back.DueAt)
+	})
+
+	t.Run("suspended over a weekend only", func(t *testing.T) {
+		due := at(t, loc, "2026-03-09 10:00")
+		held := suspend(t, due, at(t, loc, "2026-03-06 18:00")) // Friday evening
+		back, _ := wfApply(t, held, Action{Name: "resume"}, chief, at(t, loc, "2026-03-08 20:00"), env)
+		assert.True(t, due.Equal(back.DueAt), "no working time passed: due %v", back.DueAt)
+	})
+
+	t.Run("suspended before gridgov recorded when", func(t *testing.T) {
+		c := wfCase(t, StatusSuspended) // SuspendedAt zero
+		back, events := wfApply(t, c, Action{Name: "resume"}, chief, t2, env)
+		assert.Equal(t, c.DueAt, back.DueAt, "the deadline is kept")
+		assert.Equal(t, c.DueAt, events[0].Data["old_due_at"])
+		assert.Equal(t, c.DueAt, events[0].Data["due_at"])
+		assert.NotContains(t, events[0].Data, "suspended_at")
+	})
+
+	t.Run("without a deadline", func(t *testing.T) {
+		held := suspend(t, time.Time{}, t1)
+		back, events := wfApply(t, held, Action{Name: "resume"}, chief, t2, env)
+		assert.True(t, back.DueAt.IsZero())
+		assert.Nil(t, events[0].Data)
+	})
+
+	for _, a := range []Action{{Name: "cancel", Reason: "居民撤诉"}, {Name: "merge", Into: wfCaseID - 1}} {
+		t.Run(a.Name+" clears SuspendedAt", func(t *testing.T) {
+			held := suspend(t, at(t, loc, "2026-03-03 11:30"), t1)
+			out, _ := wfApply(t, held, a, chief, t2, env)
+			assert.Equal(t, StatusCancelled, out.Status)
+			assert.True(t, out.SuspendedAt.IsZero())
+		})
+	}
 }
 
 func TestWorkflowTransitions(t *testing.T) {

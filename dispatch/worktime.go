@@ -85,6 +85,7 @@ type Calendar struct {
 	weekend  [7]bool      // by time.Weekday
 	holidays map[civilDate]bool
 	workdays map[civilDate]bool
+	first    civilDate // the earliest holiday or workday; before it the calendar repeats every week
 	last     civilDate // the latest holiday or workday; after it the calendar repeats every week
 }
 
@@ -202,7 +203,7 @@ func NewCalendar(cfg CalendarConfig) (*Calendar, error) {
 			return nil, fmt.Errorf("%w: holidays: %s is listed twice", ErrInvalidCalendar, s)
 		}
 		c.holidays[d] = true
-		c.last = maxDate(c.last, d)
+		c.first, c.last = c.minOverride(d), maxDate(c.last, d)
 	}
 	for _, s := range cfg.Workdays {
 		d, err := parseCivilDate(s)
@@ -218,7 +219,7 @@ func NewCalendar(cfg CalendarConfig) (*Calendar, error) {
 			return nil, fmt.Errorf("%w: workdays: %s is a %s, not a weekend day", ErrInvalidCalendar, s, d.weekday())
 		}
 		c.workdays[d] = true
-		c.last = maxDate(c.last, d)
+		c.first, c.last = c.minOverride(d), maxDate(c.last, d)
 	}
 	return c, nil
 }
@@ -325,6 +326,37 @@ func (c *Calendar) WorkingBetween(a, b time.Time) time.Duration {
 	return total
 }
 
+// AddWorking returns the moment, in the calendar's zone, d of working time after t, or before t when d is negative:
+// the moment m with WorkingBetween(t, m) == d. A positive d is counted like an hours deadline of Add (it may fall
+// due at the end of a period, never at the start of the next); a negative d is counted back to the start of a
+// period at the earliest, never to the end of the one before; zero is t itself. It returns ErrNoWorkingTime when
+// the calendar runs out of working days.
+func (c *Calendar) AddWorking(t time.Time, d time.Duration) (time.Time, error) {
+	t = t.In(c.zone())
+	switch {
+	case d > 0:
+		for w := range c.spans(t) {
+			if avail := w.end.Sub(w.start); d > avail {
+				d -= avail
+				continue
+			}
+			return w.start.Add(d), nil
+		}
+	case d < 0:
+		d = -d
+		for w := range c.spansBefore(t) {
+			if avail := w.end.Sub(w.start); d > avail {
+				d -= avail
+				continue
+			}
+			return w.end.Add(-d), nil
+		}
+	default:
+		return t, nil
+	}
+	return time.Time{}, ErrNoWorkingTime
+}
+
 // workSpan is a stretch of working time.
 type workSpan struct{ start, end time.Time }
 
@@ -358,6 +390,60 @@ func (c *Calendar) spans(t time.Time) iter.Seq[workSpan] {
 			}
 		}
 	}
+}
+
+// spansBefore yields the working time before t, latest first, as disjoint non-empty spans, the first ending no
+// later than t: spans run backwards.
+func (c *Calendar) spansBefore(t time.Time) iter.Seq[workSpan] {
+	return func(yield func(workSpan) bool) {
+		if len(c.periods) == 0 {
+			return
+		}
+		t = t.In(c.zone())
+		next := t
+		for day := dateOf(t); ; day = day.prev() {
+			var err error
+			if day, err = c.prevWorkday(day); err != nil {
+				return
+			}
+			for i := len(c.periods) - 1; i >= 0; i-- {
+				start, end := c.bounds(day, c.periods[i])
+				if end.After(next) {
+					end = next
+				}
+				if !end.After(start) {
+					continue
+				}
+				if !yield(workSpan{start, end}) {
+					return
+				}
+				next = start
+			}
+		}
+	}
+}
+
+// prevWorkday returns the last working day on or before d. Before c.first the calendar repeats every week, so seven
+// days without work there mean there never was any.
+func (c *Calendar) prevWorkday(d civilDate) (civilDate, error) {
+	idle := 0
+	noOverrides := len(c.holidays)+len(c.workdays) == 0
+	for ; !c.isWorkday(d); d = d.prev() {
+		if noOverrides || d.before(c.first) {
+			if idle++; idle == 7 {
+				return civilDate{}, ErrNoWorkingTime
+			}
+		}
+	}
+	return d, nil
+}
+
+// minOverride is the earlier of d and c.first, the earliest holiday or workday so far (none before the first).
+func (c *Calendar) minOverride(d civilDate) civilDate {
+	if len(c.holidays)+len(c.workdays) <= 1 || d.before(c.first) {
+		return d
+	}
+	return c.first
 }
 
 // nextWorkday returns the first working day on or after d. Past c.last the calendar repeats every week, so seven
@@ -395,6 +481,10 @@ func dateOf(t time.Time) civilDate {
 
 func (d civilDate) next() civilDate {
 	return dateOf(time.Date(d.y, d.m, d.d+1, 0, 0, 0, 0, time.UTC))
+}
+
+func (d civilDate) prev() civilDate {
+	return dateOf(time.Date(d.y, d.m, d.d-1, 0, 0, 0, 0, time.UTC))
 }
 
 func (d civilDate) weekday() time.Weekday {

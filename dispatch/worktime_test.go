@@ -229,6 +229,91 @@ func TestCalendarWorkingBetweenInvertsAdd(t *testing.T) {
 	}
 }
 
+func TestCalendarAddWorking(t *testing.T) {
+	cal := testCalendar(t)
+	loc := shanghai(t)
+	tests := []struct {
+		name  string
+		start string
+		d     time.Duration
+		want  string // in Asia/Shanghai
+	}{
+		{"zero", "2026-03-07 20:00", 0, "2026-03-07 20:00"},
+		{"inside a period", "2026-03-02 09:00", 75 * time.Minute, "2026-03-02 10:15"},
+		{"to the end of a period", "2026-03-02 11:00", time.Hour, "2026-03-02 12:00"},
+		{"across lunch", "2026-03-02 11:30", time.Hour, "2026-03-02 14:00"},
+		{"over a weekend", "2026-03-06 17:00", time.Hour, "2026-03-09 09:00"},
+		{"over a holiday", "2026-03-10 17:00", time.Hour, "2026-03-12 09:00"},
+		{"onto a make-up Saturday", "2026-03-13 17:00", time.Hour, "2026-03-14 09:00"},
+		{"back inside a period", "2026-03-02 10:15", -75 * time.Minute, "2026-03-02 09:00"},
+		{"back to the start of a period", "2026-03-02 14:30", -time.Hour, "2026-03-02 13:30"},
+		{"back across lunch", "2026-03-02 14:00", -time.Hour, "2026-03-02 11:30"},
+		{"back over a weekend", "2026-03-09 09:00", -time.Hour, "2026-03-06 17:00"},
+		{"back over a holiday", "2026-03-12 09:00", -time.Hour, "2026-03-10 17:00"},
+		{"back from a day off", "2026-03-08 15:00", -30 * time.Minute, "2026-03-06 17:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := cal.AddWorking(at(t, loc, tt.start), tt.d)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got.In(loc).Format("2006-01-02 15:04"))
+			assert.Equal(t, loc.String(), got.Location().String(), "in the calendar's zone")
+		})
+	}
+
+	t.Run("no working time", func(t *testing.T) {
+		cfg := DefaultCalendarConfig()
+		cfg.Weekend = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+		none, err := NewCalendar(cfg)
+		require.NoError(t, err)
+		for _, d := range []time.Duration{time.Hour, -time.Hour} {
+			_, err := none.AddWorking(at(t, loc, "2026-03-02 09:00"), d)
+			assert.ErrorIs(t, err, ErrNoWorkingTime, "%v", d)
+		}
+		_, err = (&Calendar{}).AddWorking(at(t, loc, "2026-03-02 09:00"), -time.Hour)
+		assert.ErrorIs(t, err, ErrNoWorkingTime, "zero calendar")
+	})
+	t.Run("a holiday before the make-up days", func(t *testing.T) {
+		cfg := DefaultCalendarConfig()
+		cfg.Holidays = []string{"2026-01-01", "2026-01-02"}
+		cfg.Workdays = []string{"2026-01-04"}
+		c, err := NewCalendar(cfg)
+		require.NoError(t, err)
+		got, err := c.AddWorking(at(t, loc, "2026-01-05 09:00"), -time.Hour)
+		require.NoError(t, err)
+		assert.Equal(t, "2026-01-04 17:00", got.In(loc).Format("2006-01-02 15:04"))
+		got, err = c.AddWorking(at(t, loc, "2026-01-04 09:00"), -time.Hour)
+		require.NoError(t, err)
+		assert.Equal(t, "2025-12-31 17:00", got.In(loc).Format("2006-01-02 15:04"))
+	})
+}
+
+// TestCalendarAddWorkingInvertsWorkingBetween checks WorkingBetween(t, AddWorking(t, d)) == d, forwards and
+// backwards, for random t and d, and that AddWorking agrees with Add for whole hours.
+func TestCalendarAddWorkingInvertsWorkingBetween(t *testing.T) {
+	cal := testCalendar(t)
+	rng := rand.New(rand.NewPCG(2026, 4))
+	from := time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC)
+	for range 2000 {
+		start := from.Add(time.Duration(rng.Int64N(int64(40 * 24 * time.Hour))))
+		if rng.IntN(4) == 0 {
+			start = start.Truncate(30 * time.Minute)
+		}
+		d := time.Duration(rng.Int64N(int64(200*time.Hour))) - 100*time.Hour
+		if rng.IntN(4) == 0 {
+			d = d.Truncate(30 * time.Minute)
+		}
+		got, err := cal.AddWorking(start, d)
+		require.NoError(t, err)
+		require.Equal(t, d, cal.WorkingBetween(start, got), "start %v, %v", start, d)
+		if d > 0 && d%time.Hour == 0 {
+			want, err := cal.Add(start, Deadline{int(d / time.Hour), "hours"})
+			require.NoError(t, err)
+			require.True(t, want.Equal(got), "start %v, %v: Add %v, AddWorking %v", start, d, want, got)
+		}
+	}
+}
+
 func TestCalendarIsWorkday(t *testing.T) {
 	cal := testCalendar(t)
 	loc := shanghai(t)

@@ -649,6 +649,9 @@ func (g *caseGen) history(c *dispatch.Case, it *catalogueItem, gr *gridRec, dead
 	if c.Status == dispatch.StatusClosed {
 		c.Satisfaction = satisfaction
 	}
+	if c.Status == dispatch.StatusSuspended {
+		c.SuspendedFrom, c.SuspendedAt = last.From, last.At
+	}
 	for _, e := range evs {
 		if e.Action == "conclude" && e.To == dispatch.StatusDispatched {
 			c.Redone++
