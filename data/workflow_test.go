@@ -219,3 +219,69 @@ func TestSuspensionStopsTheClock(t *testing.T) {
 		assert.True(t, want.Equal(got), "%s: want %v, got %v", key, want, got)
 	}
 }
+
+// TestDepartmentCaseEscalatesToItsStreet: a case a department lets pass its deadline climbs to the street where it
+// lies, which coordinates the departments; a case at the street stays there.
+func TestDepartmentCaseEscalatesToItsStreet(t *testing.T) {
+	ctx := context.Background()
+	pool, err := data.Open(ctx, pgtest.NewDatabase(t))
+	require.NoError(t, err)
+	defer pool.Close()
+	_, err = data.Migrate(ctx, pool)
+	require.NoError(t, err)
+	start := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC) // Monday 09:00 in Shanghai
+	city, err := demo.Generate(demo.Options{Seed: 4, Now: start, Cases: 1})
+	require.NoError(t, err)
+	_, err = data.LoadCity(ctx, pool, city, false, nil)
+	require.NoError(t, err)
+	dir, err := data.LoadDirectory(ctx, pool)
+	require.NoError(t, err)
+	places := &dispatch.Places{}
+	places.Store(dir)
+	var dept string
+	for code := range dir.Departments {
+		if dept == "" || code < dept {
+			dept = code
+		}
+	}
+	require.NotEmpty(t, dept, "the demo city has departments")
+
+	now := start
+	clock := func() time.Time { return now }
+	store := data.NewCaseStore(pool)
+	defer store.Close()
+	cal := dispatch.DefaultCalendar()
+	intake := dispatch.NewIntake(places, cal, store, clock, dispatch.IntakeConfig{})
+	wf := dispatch.NewWorkflow(places, cal, store, clock, dispatch.DefaultRules(), 72*time.Hour)
+
+	lon, lat := city.Buildings[0].Geometry.Bound().Center().X(), city.Buildings[0].Geometry.Bound().Center().Y()
+	created, err := intake.Submit(ctx, dispatch.Report{Category: "noise", Description: "夜间施工", Lat: &lat, Lon: &lon}, "")
+	require.NoError(t, err)
+	c := created.Case
+	dispatcher := dispatch.Actor{Role: dispatch.RoleDispatcher, Unit: c.StreetCode, Subject: "dispatcher-1"}
+	_, _, err = wf.Act(ctx, c.ID, dispatch.Action{Name: "hear", Classification: dispatch.ClassPending}, dispatcher)
+	require.NoError(t, err)
+	sent, _, err := wf.Act(ctx, c.ID, dispatch.Action{Name: "dispatch", To: dept}, dispatcher)
+	require.NoError(t, err)
+	require.Equal(t, dept, sent.AssigneeCode)
+
+	now = sent.DueAt.Add(time.Hour)
+	esc, _, err := wf.Tick(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, esc)
+	got, err := store.Case(ctx, c.ID)
+	require.NoError(t, err)
+	want := c.StreetCode
+	if o, ok := dir.OrgsByUnit[c.StreetCode]; ok {
+		want = o.Code
+	}
+	assert.Equal(t, want, got.AssigneeCode, "the street where the case lies")
+	assert.Equal(t, dept, got.PrevAssignee)
+	assert.Equal(t, dispatch.StatusDispatched, got.Status)
+	assert.True(t, got.DueAt.After(now), "a new deadline at the street")
+
+	now = got.DueAt.Add(time.Hour)
+	esc, _, err = wf.Tick(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, esc, "the street is the top")
+}

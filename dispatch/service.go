@@ -80,7 +80,7 @@ func (w *Workflow) Tick(ctx context.Context) (escalated, concluded int, err erro
 			if !c.Status.Open() || c.DueAt.IsZero() || !c.DueAt.Before(now) || c.Status == StatusSuspended {
 				return c, nil, nil // another server got here first
 			}
-			if _, up := env.Up(c.AssigneeCode); !up {
+			if _, up := env.Up(c); !up {
 				return c, nil, nil // at the top already: stays overdue and counts as such
 			}
 			return Apply(c, Action{Name: "escalate", Reason: "overdue: deadline " + c.DueAt.Format(time.RFC3339) + " passed"},
@@ -160,8 +160,22 @@ func (e dirEnv) Category(code string) (Category, bool) {
 }
 
 // Up is the next level up: a building party group → its grid's party branch → its community's party committee →
-// its street; a department's case goes to the street of … nothing: departments are not in the chain.
-func (e dirEnv) Up(assignee string) (string, bool) {
+// its street; a department's case → the street where the case lies (its party working committee when it has
+// one), which then coordinates the departments.
+func (e dirEnv) Up(c Case) (string, bool) {
+	assignee := c.AssigneeCode
+	if _, ok := e.dir.Departments[assignee]; ok {
+		if c.StreetCode == "" {
+			return "", false
+		}
+		if o, ok := e.dir.OrgsByUnit[c.StreetCode]; ok {
+			return o.Code, true
+		}
+		if _, ok := e.dir.Locator.Unit(c.StreetCode); ok {
+			return c.StreetCode, true
+		}
+		return "", false
+	}
 	unit := assignee
 	if o, ok := e.dir.OrgsByCode[assignee]; ok {
 		unit = o.UnitCode

@@ -141,9 +141,10 @@ func (r Rules) orDefaults() Rules {
 // Env is what the workflow needs to know beyond the case.
 type Env interface {
 	Category(code string) (Category, bool)
-	// Up is the next level up from an assignee: building party group → grid party branch → community party
-	// committee → street; false at the top.
-	Up(assignee string) (string, bool)
+	// Up is the next level up from the case's assignee: building party group → grid party branch → community
+	// party committee → street; a department → the street where the case lies, which coordinates departments
+	// (街道吹哨、部门报到); false at the top.
+	Up(c Case) (string, bool)
 	// Known reports whether a case can be given to code: an org, unit or department code.
 	Known(code string) bool
 	// Point returns a speak-and-discuss point's host unit code.
@@ -631,7 +632,7 @@ func (s *applying) escalate() error {
 	if err != nil {
 		return err
 	}
-	up, ok := s.env.Up(s.in.AssigneeCode)
+	up, ok := s.env.Up(s.in)
 	if !ok {
 		why := "already at the top level"
 		if s.in.AssigneeCode == "" {

@@ -54,7 +54,7 @@ func newWfEnv() *wfEnv {
 }
 
 func (e *wfEnv) Category(code string) (Category, bool) { c, ok := e.cats[code]; return c, ok }
-func (e *wfEnv) Up(a string) (string, bool)            { u, ok := e.up[a]; return u, ok }
+func (e *wfEnv) Up(c Case) (string, bool)              { u, ok := e.up[c.AssigneeCode]; return u, ok }
 func (e *wfEnv) Known(code string) bool                { return e.known[code] }
 func (e *wfEnv) Point(code string) (string, bool)      { h, ok := e.points[code]; return h, ok }
 func (e *wfEnv) Due(from time.Time, d Deadline) (time.Time, error) {
