@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,12 +25,12 @@ type memFeed struct {
 	items []dispatch.FeedItem
 }
 
-func (m *memFeed) EventsAfter(_ context.Context, after int64, limit int) ([]dispatch.FeedItem, error) {
+func (m *memFeed) EventsAfter(_ context.Context, after int64, skip []int64, limit int) ([]dispatch.FeedItem, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []dispatch.FeedItem
 	for _, it := range m.items {
-		if it.Event.ID > after && len(out) < limit {
+		if it.Event.ID > after && !slices.Contains(skip, it.Event.ID) && len(out) < limit {
 			out = append(out, it)
 		}
 	}

@@ -11,12 +11,16 @@ import (
 
 var _ dispatch.FeedStore = (*CaseStore)(nil)
 
-// EventsAfter returns up to limit case events with ids above after, oldest first, each with its case as it is now.
-func (s *CaseStore) EventsAfter(ctx context.Context, after int64, limit int) (_ []dispatch.FeedItem, err error) {
+// EventsAfter returns up to limit case events with ids above after and not in skip, oldest first, each with its
+// case as it is now.
+func (s *CaseStore) EventsAfter(ctx context.Context, after int64, skip []int64, limit int) (_ []dispatch.FeedItem, err error) {
 	defer guard(&err)
+	if skip == nil {
+		skip = []int64{} // <> ALL(NULL) would match nothing
+	}
 	rows, err := s.db.Query(ctx, `SELECT e.id, e.action, e.from_status, e.to_status, e.actor_role, e.actor_unit, e.at, c.*
 		FROM case_events e CROSS JOIN LATERAL (SELECT `+caseCols+` FROM cases WHERE id = e.case_id) c
-		WHERE e.id > $1 ORDER BY e.id LIMIT $2`, after, limit)
+		WHERE e.id > $1 AND e.id <> ALL($3::bigint[]) ORDER BY e.id LIMIT $2`, after, limit, skip)
 	if err != nil {
 		return nil, fmt.Errorf("feed: %w", translate(err))
 	}

@@ -136,7 +136,7 @@ func TestSuspendedAtRoundTrips(t *testing.T) {
 	require.Len(t, listed, 1)
 	assert.True(t, held.Equal(listed[0].SuspendedAt), "List: got %v", listed[0].SuspendedAt)
 	require.Len(t, events, 1)
-	feed, err := store.EventsAfter(ctx, events[0].ID-1, 1)
+	feed, err := store.EventsAfter(ctx, events[0].ID-1, nil, 1)
 	require.NoError(t, err)
 	require.Len(t, feed, 1)
 	require.Equal(t, events[0].ID, feed[0].Event.ID)

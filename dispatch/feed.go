@@ -15,8 +15,9 @@ type FeedItem struct {
 
 // FeedStore reads case events in id order.
 type FeedStore interface {
-	// EventsAfter returns up to limit events with ids above after, oldest first, with their cases.
-	EventsAfter(ctx context.Context, after int64, limit int) ([]FeedItem, error)
+	// EventsAfter returns up to limit events with ids above after, except those in skip (the feed has them),
+	// oldest first, with their cases.
+	EventsAfter(ctx context.Context, after int64, skip []int64, limit int) ([]FeedItem, error)
 	// LastEventID is the id of the newest event.
 	LastEventID(ctx context.Context) (int64, error)
 }
@@ -36,6 +37,7 @@ type Feed struct {
 	mu      sync.Mutex
 	items   []FeedItem // the most recent changes, in arrival order
 	seen    map[int64]bool
+	early   map[int64]bool // events in the lookback window when the feed began: never sent, skipped when read
 	seq     int64
 	last    int64         // the newest event id read
 	changed chan struct{} // closed and replaced whenever items grow
@@ -44,7 +46,7 @@ type Feed struct {
 
 // NewFeed returns a feed over the store.
 func NewFeed(store FeedStore) *Feed {
-	return &Feed{store: store, changed: make(chan struct{}), seen: map[int64]bool{}}
+	return &Feed{store: store, changed: make(chan struct{}), seen: map[int64]bool{}, early: map[int64]bool{}}
 }
 
 // Refresh reads the events committed since the last refresh and wakes subscribers. Call it on every notification.
@@ -56,19 +58,43 @@ func (f *Feed) Refresh(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// The events already in the lookback window happened before the feed began: held as seen, not sent.
+		items, err := f.store.EventsAfter(ctx, max(last-feedLookback, 0), nil, feedLookback+1)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			f.early[it.Event.ID] = true
+			last = max(last, it.Event.ID)
+		}
 		f.last, f.loaded = last, true
 		return nil
 	}
 	from := max(f.last-feedLookback, 0)
+	// The lookback catches events whose transactions committed after later ids were read; the events already
+	// held are skipped in the query, so a refresh reads back only what is new.
+	var skip []int64
+	for id := range f.seen {
+		if id > from {
+			skip = append(skip, id)
+		}
+	}
+	for id := range f.early {
+		if id > from {
+			skip = append(skip, id)
+		} else {
+			delete(f.early, id)
+		}
+	}
 	grew := false
 	for {
-		items, err := f.store.EventsAfter(ctx, from, 1000)
+		items, err := f.store.EventsAfter(ctx, from, skip, 1000)
 		if err != nil {
 			return err
 		}
 		for _, it := range items {
 			id := it.Event.ID
-			if id <= f.last-feedLookback || f.seen[id] {
+			if id <= f.last-feedLookback || f.seen[id] || f.early[id] {
 				continue
 			}
 			f.seq++
@@ -126,5 +152,5 @@ func (f *Feed) Next(pos int64) ([]FeedItem, <-chan struct{}) {
 
 // Replay reads from the store the changes after an event id, for a subscriber that resumes (Last-Event-ID).
 func (f *Feed) Replay(ctx context.Context, afterEvent int64) ([]FeedItem, error) {
-	return f.store.EventsAfter(ctx, afterEvent, 1000)
+	return f.store.EventsAfter(ctx, afterEvent, nil, 1000)
 }
