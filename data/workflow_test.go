@@ -17,28 +17,8 @@ import (
 // TestEscalationWithMovedClock: an overdue grid case climbs to its community, then to its street, and stays there.
 func TestEscalationWithMovedClock(t *testing.T) {
 	ctx := context.Background()
-	pool, err := data.Open(ctx, pgtest.NewDatabase(t))
-	require.NoError(t, err)
-	defer pool.Close()
-	_, err = data.Migrate(ctx, pool)
-	require.NoError(t, err)
-	start := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) // a Monday
-	city, err := demo.Generate(demo.Options{Seed: 4, Now: start, Cases: 1})
-	require.NoError(t, err)
-	_, err = data.LoadCity(ctx, pool, city, false, nil)
-	require.NoError(t, err)
-	dir, err := data.LoadDirectory(ctx, pool)
-	require.NoError(t, err)
-	places := &dispatch.Places{}
-	places.Store(dir)
-
-	now := start
-	clock := func() time.Time { return now }
-	store := data.NewCaseStore(pool)
-	defer store.Close()
-	cal := dispatch.DefaultCalendar()
-	intake := dispatch.NewIntake(places, cal, store, clock, dispatch.IntakeConfig{})
-	wf := dispatch.NewWorkflow(places, cal, store, clock, dispatch.DefaultRules(), 72*time.Hour)
+	w := newWorkflowCity(t, time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)) // a Monday
+	city, dir, store, intake, wf := w.city, w.dir, w.store, w.intake, w.wf
 
 	grid := city.Grids[0]
 	gridOrg, communityOrg := dir.OrgsByUnit[grid.Code].Code, dir.OrgsByUnit[grid.ParentCode].Code
@@ -59,7 +39,7 @@ func TestEscalationWithMovedClock(t *testing.T) {
 		require.NoError(t, err)
 		return c.AssigneeCode, c.Escalations
 	}
-	now = created.Case.DueAt.Add(time.Minute)
+	w.now = created.Case.DueAt.Add(time.Minute)
 	esc, _, err = wf.Tick(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, esc)
@@ -74,7 +54,7 @@ func TestEscalationWithMovedClock(t *testing.T) {
 
 	c, err := store.Case(ctx, id)
 	require.NoError(t, err)
-	now = c.DueAt.Add(time.Minute)
+	w.now = c.DueAt.Add(time.Minute)
 	_, _, err = wf.Tick(ctx)
 	require.NoError(t, err)
 	a, n = assignee()
@@ -84,7 +64,7 @@ func TestEscalationWithMovedClock(t *testing.T) {
 	// At the street it stays (and stays overdue).
 	c, err = store.Case(ctx, id)
 	require.NoError(t, err)
-	now = c.DueAt.Add(time.Hour)
+	w.now = c.DueAt.Add(time.Hour)
 	esc, _, err = wf.Tick(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, esc)
@@ -101,7 +81,7 @@ func TestEscalationWithMovedClock(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 2, escalations)
-	assert.Equal(t, 2, count(t, pool, `SELECT count(*) FROM notifications WHERE case_id = $1 AND kind = 'escalate'`, id))
+	assert.Equal(t, 2, count(t, w.pool, `SELECT count(*) FROM notifications WHERE case_id = $1 AND kind = 'escalate'`, id))
 }
 
 // TestSuspendedAtRoundTrips: the moment a case was suspended is written with the case and read back wherever a case
@@ -159,28 +139,8 @@ func TestSuspendedAtRoundTrips(t *testing.T) {
 // resumes, so the scheduler leaves it with its assignee.
 func TestSuspensionStopsTheClock(t *testing.T) {
 	ctx := context.Background()
-	pool, err := data.Open(ctx, pgtest.NewDatabase(t))
-	require.NoError(t, err)
-	defer pool.Close()
-	_, err = data.Migrate(ctx, pool)
-	require.NoError(t, err)
-	start := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC) // Monday 09:00 in Shanghai
-	city, err := demo.Generate(demo.Options{Seed: 4, Now: start, Cases: 1})
-	require.NoError(t, err)
-	_, err = data.LoadCity(ctx, pool, city, false, nil)
-	require.NoError(t, err)
-	dir, err := data.LoadDirectory(ctx, pool)
-	require.NoError(t, err)
-	places := &dispatch.Places{}
-	places.Store(dir)
-
-	now := start
-	clock := func() time.Time { return now }
-	store := data.NewCaseStore(pool)
-	defer store.Close()
-	cal := dispatch.DefaultCalendar()
-	intake := dispatch.NewIntake(places, cal, store, clock, dispatch.IntakeConfig{})
-	wf := dispatch.NewWorkflow(places, cal, store, clock, dispatch.DefaultRules(), 72*time.Hour)
+	w := newWorkflowCity(t, time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)) // Monday 09:00 in Shanghai
+	city, store, intake, wf := w.city, w.store, w.intake, w.wf
 
 	grid := city.Grids[0]
 	lon, lat := city.Buildings[0].Geometry.Bound().Center().X(), city.Buildings[0].Geometry.Bound().Center().Y()
@@ -189,17 +149,17 @@ func TestSuspensionStopsTheClock(t *testing.T) {
 	id, due := created.Case.ID, created.Case.DueAt
 	chief := dispatch.Actor{Role: dispatch.RoleGridChief, Unit: grid.Code, Subject: "chief-1"}
 
-	now = start.Add(time.Hour)
-	left := cal.WorkingBetween(now, due)
+	w.now = w.now.Add(time.Hour)
+	left := w.cal.WorkingBetween(w.now, due)
 	require.Positive(t, left)
 	held, _, err := wf.Act(ctx, id, dispatch.Action{Name: "suspend", Reason: "等待产权单位答复"}, chief)
 	require.NoError(t, err)
 	require.Equal(t, dispatch.StatusSuspended, held.Status)
 
-	now = due.Add(7 * 24 * time.Hour) // long past the old deadline
+	w.now = due.Add(7 * 24 * time.Hour) // long past the old deadline
 	back, events, err := wf.Act(ctx, id, dispatch.Action{Name: "resume"}, chief)
 	require.NoError(t, err)
-	assert.Equal(t, left, cal.WorkingBetween(now, back.DueAt), "the working time left at suspension")
+	assert.Equal(t, left, w.cal.WorkingBetween(w.now, back.DueAt), "the working time left at suspension")
 	esc, _, err := wf.Tick(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, esc, "not overdue on resume")
@@ -224,20 +184,8 @@ func TestSuspensionStopsTheClock(t *testing.T) {
 // lies, which coordinates the departments; a case at the street stays there.
 func TestDepartmentCaseEscalatesToItsStreet(t *testing.T) {
 	ctx := context.Background()
-	pool, err := data.Open(ctx, pgtest.NewDatabase(t))
-	require.NoError(t, err)
-	defer pool.Close()
-	_, err = data.Migrate(ctx, pool)
-	require.NoError(t, err)
-	start := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC) // Monday 09:00 in Shanghai
-	city, err := demo.Generate(demo.Options{Seed: 4, Now: start, Cases: 1})
-	require.NoError(t, err)
-	_, err = data.LoadCity(ctx, pool, city, false, nil)
-	require.NoError(t, err)
-	dir, err := data.LoadDirectory(ctx, pool)
-	require.NoError(t, err)
-	places := &dispatch.Places{}
-	places.Store(dir)
+	w := newWorkflowCity(t, time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)) // Monday 09:00 in Shanghai
+	city, dir, store, intake, wf := w.city, w.dir, w.store, w.intake, w.wf
 	var dept string
 	for code := range dir.Departments {
 		if dept == "" || code < dept {
@@ -245,14 +193,6 @@ func TestDepartmentCaseEscalatesToItsStreet(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, dept, "the demo city has departments")
-
-	now := start
-	clock := func() time.Time { return now }
-	store := data.NewCaseStore(pool)
-	defer store.Close()
-	cal := dispatch.DefaultCalendar()
-	intake := dispatch.NewIntake(places, cal, store, clock, dispatch.IntakeConfig{})
-	wf := dispatch.NewWorkflow(places, cal, store, clock, dispatch.DefaultRules(), 72*time.Hour)
 
 	lon, lat := city.Buildings[0].Geometry.Bound().Center().X(), city.Buildings[0].Geometry.Bound().Center().Y()
 	created, err := intake.Submit(ctx, dispatch.Report{Category: "noise", Description: "夜间施工", Lat: &lat, Lon: &lon}, "")
@@ -265,7 +205,7 @@ func TestDepartmentCaseEscalatesToItsStreet(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, dept, sent.AssigneeCode)
 
-	now = sent.DueAt.Add(time.Hour)
+	w.now = sent.DueAt.Add(time.Hour)
 	esc, _, err := wf.Tick(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, esc)
@@ -278,10 +218,47 @@ func TestDepartmentCaseEscalatesToItsStreet(t *testing.T) {
 	assert.Equal(t, want, got.AssigneeCode, "the street where the case lies")
 	assert.Equal(t, dept, got.PrevAssignee)
 	assert.Equal(t, dispatch.StatusDispatched, got.Status)
-	assert.True(t, got.DueAt.After(now), "a new deadline at the street")
+	assert.True(t, got.DueAt.After(w.now), "a new deadline at the street")
 
-	now = got.DueAt.Add(time.Hour)
+	w.now = got.DueAt.Add(time.Hour)
 	esc, _, err = wf.Tick(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, esc, "the street is the top")
+}
+
+// workflowCity is the demo city (seed 4, one historical case) in a fresh database, with intake and workflow on a
+// clock the test moves by setting now.
+type workflowCity struct {
+	pool   *data.Pool
+	city   *demo.City
+	dir    *dispatch.Directory
+	store  *data.CaseStore
+	cal    *dispatch.Calendar
+	intake *dispatch.Intake
+	wf     *dispatch.Workflow
+	now    time.Time
+}
+
+func newWorkflowCity(t *testing.T, start time.Time) *workflowCity {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := data.Open(ctx, pgtest.NewDatabase(t))
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	_, err = data.Migrate(ctx, pool)
+	require.NoError(t, err)
+	city, err := demo.Generate(demo.Options{Seed: 4, Now: start, Cases: 1})
+	require.NoError(t, err)
+	_, err = data.LoadCity(ctx, pool, city, false, nil)
+	require.NoError(t, err)
+	dir, err := data.LoadDirectory(ctx, pool)
+	require.NoError(t, err)
+	places := &dispatch.Places{}
+	places.Store(dir)
+	w := &workflowCity{pool: pool, city: city, dir: dir, store: data.NewCaseStore(pool), cal: dispatch.DefaultCalendar(), now: start}
+	t.Cleanup(w.store.Close)
+	clock := func() time.Time { return w.now }
+	w.intake = dispatch.NewIntake(places, w.cal, w.store, clock, dispatch.IntakeConfig{})
+	w.wf = dispatch.NewWorkflow(places, w.cal, w.store, clock, dispatch.DefaultRules(), 72*time.Hour)
+	return w
 }
